@@ -1,0 +1,72 @@
+// The results document, docs/results-schema.md (schema "radz-results", version 0): structs,
+// JSON writing (numbers with 9 significant digits) and reading with validation. A missing
+// required key is an error naming the key: "a.json: images[2].findings[0]: missing key 'logit'".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct results_finding {
+    std::string id;
+    std::string display;
+    double cosine      = 0.0;
+    double logit       = 0.0;
+    double probability = 0.0;
+    bool   calibrated  = false;
+    std::string source;  // "package" or "user"
+};
+
+struct results_timings {
+    double decode = 0.0, preprocess = 0.0, vision = 0.0, decoder = 0.0, score = 0.0, total = 0.0;
+};
+
+struct results_error {
+    std::string code;     // read, limits, decode, model, inference
+    std::string message;  // one line naming the file
+};
+
+struct results_image {
+    std::string file;
+    std::optional<std::string> sha256;  // null only if the file could not be read
+    std::string modality;
+    std::optional<int32_t> width;       // present if decoded
+    std::optional<int32_t> height;
+    std::vector<float> feature;         // empty: absent
+    std::vector<results_finding> findings;  // anchor table order; absent when error is set
+    std::optional<results_timings> timings_ms;
+    std::optional<results_error> error;
+};
+
+struct results_doc {
+    int32_t schema_version = 0;
+    std::string program_name;      // radz, radz-app, radz-web, recipe
+    std::string program_version;
+    std::string program_build;     // native, wasm, pytorch, onnxruntime-node
+    std::string package_name;
+    std::string package_manifest_sha256;
+    std::string package_variant;
+    std::string backend_execution_provider;  // cpu, webgpu, cuda, wasm, pytorch
+    std::optional<std::string> backend_adapter;
+    std::optional<int32_t> backend_threads;
+    std::string anchors_source;    // "package" or the anchor table's file name
+    std::string anchors_sha256;
+    int32_t     anchors_findings = 0;
+    std::vector<results_image> images;
+};
+
+// JSON text of the document (2-space indentation, features on one line). Non-finite numbers
+// cannot be written: results_to_json replaces them by null, so callers validate first with
+// results_validate.
+std::string results_to_json(const results_doc & doc);
+
+// Parses and validates; name is used in errors (e.g. the file's base name).
+bool results_parse(const std::string & json_text, const std::string & name, results_doc * doc, std::string * err);
+bool results_load (const std::string & path, results_doc * doc, std::string * err);
+bool results_save (const results_doc & doc, const std::string & path, std::string * err);
+
+// Checks what the schema requires of a document built in memory: schema_version 0, non-empty
+// required strings, finite numbers, probability in [0, 1], an image has either findings
+// (possibly empty) or an error, an error code among the five.
+bool results_validate(const results_doc & doc, const std::string & name, std::string * err);
