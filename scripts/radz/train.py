@@ -1,0 +1,556 @@
+"""Train RadZ: tokenizer, stage 1 LM pre-training on generated text, stage 2 alignment (DFAT + DKAM).
+
+    cd scripts && /usr/bin/python3 -m radz.train --quick --out ../build/quick-train
+
+Writes into OUT: tokenizer.json, config.json, data.json (the images used), checkpoints/ (one per
+epoch), model.pt (final weights, LoRA not merged), weights.sha256.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field, asdict
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import bpe, splits, text
+from .model import ModelConfig, RadZ, init_weights, special_ids, special_token_strings, text_batch, image_batch_embeds
+from .preprocess import load_images
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", ".."))
+DEFAULT_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
+DEFAULT_HELD_OUT = ["Pneumothorax", "Emphysema", "Fibrosis", "Mass"]
+NIH_FINDINGS = ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
+                "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia"]
+MRI_CLASSES = ["glioma", "meningioma", "pituitary", "notumor"]
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    quick: bool = False
+    held_out: list = field(default_factory=lambda: list(DEFAULT_HELD_OUT))
+    train_folds: list = field(default_factory=lambda: [0, 2, 3, 4])
+    mri_train_split: str = "assets/splits/brain_mri_train.csv"   # relative to the repo root
+    nih_limit: int = 0              # 0: all training-fold images
+    mri_limit: int = 0
+    vocab_size: int = 2048
+    reports_per_image: int = 3      # tokenizer / LM corpus
+    lm_epochs: int = 4
+    lm_steps_per_epoch: int = 150
+    lm_batch: int = 32
+    lm_lr: float = 1e-3
+    align_epochs: int = 12
+    align_batch: int = 64
+    align_lr: float = 5e-4
+    mri_per_epoch: int = 1500       # brain MRI images drawn per alignment epoch (0: all)
+    dkam_desc_per_step: int = 2     # descriptions per finding per step for the anchors
+    anchor_every: int = 1           # recompute anchors (with gradient) every this many steps
+    w_local: float = 0.5
+    w_cg: float = 1.0
+    threads: int = 2
+    model: dict = field(default_factory=lambda: ModelConfig().to_dict())
+
+
+def quick_config() -> TrainConfig:
+    c = TrainConfig(quick=True, nih_limit=160, mri_limit=160, vocab_size=400, reports_per_image=2,
+                    lm_epochs=2, lm_steps_per_epoch=15, lm_batch=16, lm_lr=2e-3,
+                    align_epochs=2, align_batch=32, align_lr=1e-3, mri_per_epoch=0, dkam_desc_per_step=1)
+    c.model = ModelConfig(hidden_size=48, n_heads=2, n_layers=2, feature_dim=32, vision_width=32, vision_layers=1,
+                          vision_heads=2, stem_channels=(8, 16), lora_rank=4, lora_alpha=8.0).to_dict()
+    return c
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def epoch_seed(seed: int, stage: int, epoch: int) -> int:
+    return (seed * 1000003 + stage * 10007 + epoch * 101) % (2 ** 62)
+
+
+# ---------------------------------------------------------------- data
+
+def findings_by_modality(held_out: list[str]) -> dict:
+    """Training findings per modality, in text.FINDINGS order (held-out ones removed)."""
+    out: dict = {}
+    for f in text.FINDINGS:
+        if f["id"] in held_out:
+            continue
+        out.setdefault(f["modality"], []).append(f)
+    return out
+
+
+def read_mri_split(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        raise SystemExit(f"{path}: brain MRI split not found (expected columns path,label)")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r.get("label") not in MRI_CLASSES:
+            raise SystemExit(f"{path}: field label: expected one of {MRI_CLASSES}, found {r.get('label')!r}")
+    return rows
+
+
+def select_training_images(cfg: TrainConfig, data_dir: str) -> dict:
+    """The images of stage 2 and of the calibration: NIH training folds without held-out positives, MRI train split."""
+    nih = []
+    for r in splits.nih_rows(data_dir):
+        if int(r["fold"]) not in cfg.train_folds:
+            continue
+        pos = [f for f in NIH_FINDINGS if int(r[f]) == 1]
+        if any(p in cfg.held_out for p in pos):
+            continue
+        nih.append({"path": "nih1000/" + r["path"], "modality": "cxr", "positives": pos or ["No_Finding"]})
+    mri = [{"path": "brain_mri/" + r["path"], "modality": "mri", "positives": [r["label"]]}
+           for r in read_mri_split(os.path.join(REPO_ROOT, cfg.mri_train_split))]
+    if cfg.nih_limit:
+        nih = random.Random(cfg.seed).sample(nih, min(cfg.nih_limit, len(nih)))
+        nih.sort(key=lambda r: r["path"])
+    if cfg.mri_limit:
+        mri = random.Random(cfg.seed + 1).sample(mri, min(cfg.mri_limit, len(mri)))
+        mri.sort(key=lambda r: r["path"])
+    return {"cxr": nih, "mri": mri}
+
+
+def report_for(item: dict, rng: random.Random, held_out: list[str]) -> str:
+    pos = [p for p in item["positives"] if p != "No_Finding"]
+    return text.make_report(pos, item["modality"], rng, set(held_out))
+
+
+def dkam_texts(fs_by_mod: dict) -> list[tuple[str, str]]:
+    """(finding id, DKAM text) for every description of every training finding."""
+    display = {m["id"]: m["display"] for m in text.MODALITIES}
+    out = []
+    for mod, fs in fs_by_mod.items():
+        for f in fs:
+            for d in text.DESCRIPTIONS[f["id"]]:
+                out.append((f["id"], text.DKAM_TEMPLATE.format(modality=display[mod], name=f["display"], description=d)))
+    return out
+
+
+def assert_no_leak(texts: list[str], held_out: list[str], what: str) -> None:
+    bad = text.check_no_leak(texts, held_out)
+    if bad:
+        raise SystemExit(f"held-out finding leaked into {what}: {len(bad)} texts, e.g. {bad[0]!r}")
+
+
+class TokenCache:
+    def __init__(self, tok):
+        self.tok = tok
+        self.cache: dict = {}
+
+    def __call__(self, s: str) -> list[int]:
+        ids = self.cache.get(s)
+        if ids is None:
+            ids = self.tok.encode(s)
+            self.cache[s] = ids
+        return ids
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def weights_sha256(state: dict) -> str:
+    h = hashlib.sha256()
+    for k in sorted(state):
+        t = state[k].detach().cpu().contiguous()
+        h.update(k.encode() + b"\0" + str(t.dtype).encode() + str(list(t.shape)).encode() + b"\0")
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def save_checkpoint(path: str, payload: dict) -> None:
+    tmp = path + ".tmp"
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def last_checkpoint(ckpt_dir: str) -> str | None:
+    if not os.path.isdir(ckpt_dir):
+        return None
+    names = sorted(n for n in os.listdir(ckpt_dir) if n.endswith(".pt"))
+    return os.path.join(ckpt_dir, names[-1]) if names else None
+
+
+def cosine_lr(base: float, step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = (step - warmup) / max(1, total - warmup)
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+# ---------------------------------------------------------------- stage 1: LM
+
+def lm_corpus(items: list[dict], fs_by_mod: dict, cfg: TrainConfig, rng: random.Random) -> list[str]:
+    texts = []
+    for it in items:
+        for _ in range(cfg.reports_per_image):
+            texts.append(report_for(it, rng, cfg.held_out))
+    dk = [t for _, t in dkam_texts(fs_by_mod)]
+    descs = [d for fs in fs_by_mod.values() for f in fs for d in text.DESCRIPTIONS[f["id"]]]
+    texts += dk * 3 + descs
+    return texts
+
+
+def lm_batches(encoded: list[list[int]], sp, max_len: int, batch: int, rng: random.Random):
+    """One random batch of [bos] ids [eos] sequences, right-padded."""
+    pick = [encoded[rng.randrange(len(encoded))] for _ in range(batch)]
+    seqs = [[sp.bos] + ids[:max_len - 2] + [sp.eos] for ids in pick]
+    t = max(len(s) for s in seqs)
+    ids = torch.full((batch, t), sp.pad, dtype=torch.long)
+    att = torch.zeros((batch, t), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+        att[i, :len(s)] = 1
+    return ids, att
+
+
+def train_lm(model: RadZ, encoded: list[list[int]], sp, cfg: TrainConfig, ckpt_dir: str, start: dict | None) -> None:
+    dec = model.decoder
+    mc = model.cfg
+    params = [p for n, p in dec.named_parameters() if not n.startswith(("image_head", "text_head", "anchor_head", "local_head"))]
+    opt = torch.optim.AdamW(params, lr=cfg.lm_lr, betas=(0.9, 0.98), weight_decay=0.01)
+    first = 0
+    if start is not None and start["stage"] == 1:
+        opt.load_state_dict(start["optimizer"])
+        first = start["epoch"] + 1
+    total = cfg.lm_epochs * cfg.lm_steps_per_epoch
+    for epoch in range(first, cfg.lm_epochs):
+        t0 = time.time()
+        rng = random.Random(epoch_seed(cfg.seed, 1, epoch))
+        dec.train()
+        losses = []
+        for s in range(cfg.lm_steps_per_epoch):
+            step = epoch * cfg.lm_steps_per_epoch + s
+            lr = cosine_lr(cfg.lm_lr, step, total, max(1, total // 20))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            ids, att = lm_batches(encoded, sp, mc.max_length, cfg.lm_batch, rng)
+            logits = dec.lm_logits(ids, att)
+            tgt = ids[:, 1:].masked_fill(att[:, 1:] == 0, -100)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            losses.append(loss.item())
+        log(f"stage 1 epoch {epoch + 1}/{cfg.lm_epochs}: lm {np.mean(losses):.4f} lr {lr:.2e} {time.time() - t0:.1f} s")
+        save_checkpoint(os.path.join(ckpt_dir, f"s1-e{epoch:03d}.pt"),
+                        {"stage": 1, "epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict()})
+
+
+# ---------------------------------------------------------------- stage 2: alignment
+
+def soft_targets(keys: list) -> torch.Tensor:
+    """Multi-positive targets: pairs with the same (modality, label set) are positives; rows sum to 1."""
+    n = len(keys)
+    m = torch.tensor([[1.0 if keys[i] == keys[j] else 0.0 for j in range(n)] for i in range(n)])
+    return m / m.sum(dim=1, keepdim=True)
+
+
+def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+def augment(x: torch.Tensor, gen: torch.Generator, shift: int = 3) -> torch.Tensor:
+    """Random translation (edge padding) and mild intensity jitter; x [N,1,64,64]."""
+    n = x.shape[0]
+    pad = F.pad(x, (shift, shift, shift, shift), mode="replicate")
+    off = torch.randint(0, 2 * shift + 1, (n, 2), generator=gen)
+    out = torch.stack([pad[i, :, off[i, 0]:off[i, 0] + 64, off[i, 1]:off[i, 1] + 64] for i in range(n)])
+    gain = 1.0 + 0.1 * (torch.rand((n, 1, 1, 1), generator=gen) - 0.5)
+    bias = 0.05 * (torch.rand((n, 1, 1, 1), generator=gen) - 0.5)
+    return torch.clamp(out * gain + bias, 0.0, 1.0)
+
+
+def set_stage2_trainable(model: RadZ, sp, gen: torch.Generator) -> list:
+    mc = model.cfg
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for lin in model.decoder.lora_linears():
+        if lin.lora_a is None:
+            lin.enable_lora(mc.lora_rank, mc.lora_alpha, gen)
+    trainable = []
+    for n, p in model.named_parameters():
+        train = (n.startswith("vision.") or ".lora_" in n or n.startswith(("decoder.image_head", "decoder.text_head",
+                 "decoder.anchor_head", "decoder.local_head")) or n in ("log_temp", "cg_scale", "cg_bias", "decoder.tok.weight"))
+        p.requires_grad_(train)
+        if train:
+            trainable.append((n, p))
+    rows = torch.zeros(mc.vocab_size, 1)
+    rows[sp.img_cls + sp.txt_cls + list(sp.modality.values())] = 1.0
+    model.decoder.tok.weight.register_hook(lambda g: g * rows)   # only the special rows learn
+    return trainable
+
+
+def compute_anchors(model: RadZ, fs_by_mod: dict, desc_tokens: dict, sp, mc: ModelConfig, rng: random.Random, per: int):
+    """Anchor per training finding: L2-normalised mean of anchor_feature over (a sample of) its descriptions."""
+    order, lists = [], []
+    for mod, fs in fs_by_mod.items():
+        for f in fs:
+            toks = desc_tokens[f["id"]]
+            pick = toks if per <= 0 or per >= len(toks) else rng.sample(toks, per)
+            for t in pick:
+                order.append(f["id"])
+                lists.append(t)
+    ids, att, pool, _ = text_batch(lists, sp, mc.max_length - 1 - mc.n_cls)
+    _, _, anc, _ = model.decoder.features(model.decoder.tok(ids), att, pool)
+    out = {}
+    for fid in dict.fromkeys(order):
+        sel = torch.tensor([i for i, o in enumerate(order) if o == fid])
+        m = anc[sel].mean(dim=0)
+        out[fid] = m / torch.clamp(m.norm(), min=1e-12)
+    return out
+
+
+def align_step(model: RadZ, batch: list[dict], pixels: torch.Tensor, reports: list[list[int]], anchors: dict,
+               fs_by_mod: dict, sp, cfg: TrainConfig) -> dict:
+    mc = model.cfg
+    dec = model.decoder
+    p = mc.image_tokens
+    tokens = model.vision(pixels)
+    emb = dec.tok.weight
+    x, att, pool = image_batch_embeds(emb, tokens, [sp.modality[b["modality"]] for b in batch], sp)
+    img, _, _, img_local = dec.features(x, att, pool)
+    ids, tatt, tpool, _ = text_batch(reports, sp, mc.max_length - 1 - mc.n_cls)
+    _, txt, _, _ = dec.features(dec.tok(ids), tatt, tpool)
+
+    keys = [(b["modality"], tuple(sorted(b["positives"]))) for b in batch]
+    tgt = soft_targets(keys)
+    temp = torch.clamp(model.log_temp.exp(), max=100.0)
+    sim = temp * img @ txt.T
+    l_global = 0.5 * (soft_ce(sim, tgt) + soft_ce(sim.T, tgt))
+    local = img_local[:, 2:2 + p, :]                                   # image content positions
+    sim_l = temp * torch.einsum("ipe,je->ijp", local, txt).max(dim=2).values
+    l_local = 0.5 * (soft_ce(sim_l, tgt) + soft_ce(sim_l.T, tgt))
+
+    scale = torch.clamp(model.cg_scale.exp(), max=100.0)
+    l_cg = torch.zeros(())
+    n_cg = 0
+    for mod, fs in fs_by_mod.items():
+        sel = [i for i, b in enumerate(batch) if b["modality"] == mod]
+        if not sel:
+            continue
+        a = torch.stack([anchors[f["id"]] for f in fs])                # [F, E]
+        lab = torch.tensor([[1.0 if f["id"] in batch[i]["positives"] else 0.0 for f in fs] for i in sel])
+        for feat in (img[sel], txt[sel]):
+            z = scale * feat @ a.T
+            task = next(m["task"] for m in text.MODALITIES if m["id"] == mod)
+            if task == "multiclass":
+                l_cg = l_cg + F.cross_entropy(z, lab.argmax(dim=1))
+            else:
+                l_cg = l_cg + F.binary_cross_entropy_with_logits(z + model.cg_bias, lab)
+            n_cg += 1
+    l_cg = l_cg / max(1, n_cg)
+    loss = l_global + cfg.w_local * l_local + cfg.w_cg * l_cg
+    return {"loss": loss, "global": l_global.detach(), "local": l_local.detach(), "cg": l_cg.detach()}
+
+
+def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: TokenCache, sp, cfg: TrainConfig,
+                ckpt_dir: str, start: dict | None) -> None:
+    mc = model.cfg
+    gen0 = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, 999))
+    trainable = set_stage2_trainable(model, sp, gen0)
+    decay = [p for n, p in trainable if p.dim() >= 2 and n != "decoder.tok.weight"]
+    nodecay = [p for n, p in trainable if not (p.dim() >= 2 and n != "decoder.tok.weight")]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": nodecay, "weight_decay": 0.0}],
+                            lr=cfg.align_lr, betas=(0.9, 0.98))
+    first = 0
+    if start is not None and start["stage"] == 2:
+        model.load_state_dict(start["model"])
+        opt.load_state_dict(start["optimizer"])
+        first = start["epoch"] + 1
+    display = {m["id"]: m["display"] for m in text.MODALITIES}
+    desc_tokens = {}
+    for mod, fs in fs_by_mod.items():
+        for f in fs:
+            desc_tokens[f["id"]] = [tokc(text.DKAM_TEMPLATE.format(modality=display[mod], name=f["display"], description=d))
+                                    for d in text.DESCRIPTIONS[f["id"]]]
+    pool_all = [("cxr", i) for i in range(len(items["cxr"]))]
+    n_mri = len(items["mri"])
+    per_epoch_mri = n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
+    steps_per_epoch = max(1, (len(pool_all) + per_epoch_mri) // cfg.align_batch)
+    total = cfg.align_epochs * steps_per_epoch
+    for epoch in range(first, cfg.align_epochs):
+        t0 = time.time()
+        rng = random.Random(epoch_seed(cfg.seed, 2, epoch))
+        gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, epoch))
+        order = pool_all + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)]
+        rng.shuffle(order)
+        model.train()
+        parts = {"loss": [], "global": [], "local": [], "cg": []}
+        anchors = None
+        for s in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + s
+            lr = cosine_lr(cfg.align_lr, step, total, max(1, total // 20))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            chunk = order[s * cfg.align_batch:(s + 1) * cfg.align_batch]
+            batch = [items[m][i] for m, i in chunk]
+            px = torch.from_numpy(np.stack([images[m][i] for m, i in chunk]))[:, None]
+            px = augment(px, gen)
+            report_texts = [report_for(b, rng, cfg.held_out) for b in batch]
+            assert_no_leak(report_texts, cfg.held_out, "an alignment batch")
+            reports = [tokc(r) for r in report_texts]
+            if anchors is None or s % cfg.anchor_every == 0:
+                anchors = compute_anchors(model, fs_by_mod, desc_tokens, sp, mc, rng, cfg.dkam_desc_per_step)
+            else:
+                anchors = {k: v.detach() for k, v in anchors.items()}
+            out = align_step(model, batch, px, reports, anchors, fs_by_mod, sp, cfg)
+            opt.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            torch.nn.utils.clip_grad_norm_([p for _, p in trainable], 1.0)
+            opt.step()
+            for k in parts:
+                parts[k].append(float(out[k]))
+        log(f"stage 2 epoch {epoch + 1}/{cfg.align_epochs}: loss {np.mean(parts['loss']):.4f} "
+            f"global {np.mean(parts['global']):.4f} local {np.mean(parts['local']):.4f} cg {np.mean(parts['cg']):.4f} "
+            f"temp {float(model.log_temp.exp()):.2f} lr {lr:.2e} {time.time() - t0:.1f} s")
+        save_checkpoint(os.path.join(ckpt_dir, f"s2-e{epoch:03d}.pt"),
+                        {"stage": 2, "epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict()})
+
+
+# ---------------------------------------------------------------- driver
+
+def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
+    torch.set_num_threads(cfg.threads)
+    torch.use_deterministic_algorithms(True)
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    os.makedirs(out_dir, exist_ok=True)
+    ckpt_dir = os.path.join(out_dir, "checkpoints")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    t_start = time.time()
+
+    cfg_path = os.path.join(out_dir, "config.json")
+    if resume and os.path.exists(cfg_path):
+        with open(cfg_path) as f:
+            saved = json.load(f)
+        if saved != asdict(cfg):
+            raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved")
+
+    fs_by_mod = findings_by_modality(cfg.held_out)
+    items = select_training_images(cfg, data_dir)
+    log(f"training images: cxr {len(items['cxr'])}, mri {len(items['mri'])}; held out: {', '.join(cfg.held_out)}")
+    images = {m: load_images(data_dir, [it["path"] for it in items[m]], os.path.join(REPO_ROOT, "build", "cache"))
+              for m in items}
+
+    # Tokenizer on the generated training text.
+    mc = ModelConfig.from_dict(cfg.model)
+    mods = [m["id"] for m in text.MODALITIES]
+    specials = special_token_strings(mc.n_cls, mods)
+    rng = random.Random(epoch_seed(cfg.seed, 0, 0))
+    corpus = lm_corpus(items["cxr"] + items["mri"], fs_by_mod, cfg, rng)
+    assert_no_leak(corpus, cfg.held_out, "the LM / tokenizer corpus")
+    tok_path = os.path.join(out_dir, "tokenizer.json")
+    tok_obj = bpe.train_bpe(corpus, cfg.vocab_size, specials)
+    with open(tok_path, "w", encoding="utf-8") as f:
+        json.dump(tok_obj, f, ensure_ascii=False, indent=1)
+    tok = bpe.BpeTokenizer.from_json(tok_obj)
+    for i, s in enumerate(specials):
+        if tok.token_to_id(s) != i:
+            raise SystemExit(f"{tok_path}: special token {s}: expected id {i}, found {tok.token_to_id(s)}")
+    vocab = tokenizer_vocab_size(tok_obj)
+    mc.vocab_size = vocab
+    cfg.model = mc.to_dict()
+    with open(cfg_path, "w") as f:
+        json.dump(asdict(cfg), f, indent=1, sort_keys=True)
+    log(f"tokenizer: {vocab} tokens ({time.time() - t_start:.1f} s)")
+    tokc = TokenCache(tok)
+    encoded = [tokc(t) for t in corpus]
+
+    sp = special_ids(mc.n_cls, mods)
+    model = RadZ(mc)
+    init_weights(model, torch.Generator().manual_seed(cfg.seed))
+
+    start = None
+    if resume:
+        path = last_checkpoint(ckpt_dir)
+        if path:
+            start = torch.load(path)
+            log(f"resuming from {path}")
+            if start["stage"] == 2:
+                # Stage 2 adds LoRA parameters: build them before loading.
+                pass
+            else:
+                model.load_state_dict(start["model"])
+
+    if start is None or start["stage"] == 1:
+        train_lm(model, encoded, sp, cfg, ckpt_dir, start)
+        start = None
+    # Stage 2 reports are generated per epoch; every one is checked for leaks in a dry pass first.
+    check_rng = random.Random(epoch_seed(cfg.seed, 3, 0))
+    sample = [report_for(it, check_rng, cfg.held_out) for m in items for it in items[m] for _ in range(2)]
+    sample += [t for _, t in dkam_texts(fs_by_mod)]
+    assert_no_leak(sample, cfg.held_out, "the alignment texts")
+    train_align(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
+
+    state = model.state_dict()
+    torch.save({"model": state, "config": asdict(cfg)}, os.path.join(out_dir, "model.pt"))
+    digest = weights_sha256(state)
+    with open(os.path.join(out_dir, "weights.sha256"), "w") as f:
+        f.write(digest + "\n")
+    with open(os.path.join(out_dir, "data.json"), "w") as f:
+        json.dump({"items": items}, f)
+    log(f"weights sha256 {digest}; training took {time.time() - t_start:.1f} s")
+    return {"weights_sha256": digest}
+
+
+def tokenizer_vocab_size(obj: dict) -> int:
+    ids = list(obj["model"]["vocab"].values()) + [t["id"] for t in obj.get("added_tokens", [])]
+    return max(ids) + 1
+
+
+def make_config(args) -> TrainConfig:
+    cfg = quick_config() if args.quick else TrainConfig()
+    cfg.seed = args.seed
+    if args.held_out is not None:
+        cfg.held_out = [s for s in args.held_out.split(",") if s]
+    if args.train_folds is not None:
+        cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
+    for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch"):
+        v = getattr(args, name)
+        if v is not None:
+            setattr(cfg, name, v)
+    if args.mri_train_split:
+        cfg.mri_train_split = args.mri_train_split
+    return cfg
+
+
+def add_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--quick", action="store_true", help="tiny model, few steps, data subset (a valid package in minutes)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--held-out", default=None, help="comma-separated finding ids kept out of training")
+    ap.add_argument("--train-folds", default=None, help="comma-separated NIH folds to train on (default 0,2,3,4)")
+    ap.add_argument("--lm-epochs", type=int, default=None)
+    ap.add_argument("--lm-steps-per-epoch", type=int, default=None)
+    ap.add_argument("--align-epochs", type=int, default=None)
+    ap.add_argument("--align-batch", type=int, default=None)
+    ap.add_argument("--mri-per-epoch", type=int, default=None)
+    ap.add_argument("--mri-train-split", default=None, help="CSV path,label relative to the repo root")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_args(ap)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/checkpoints")
+    args = ap.parse_args(argv)
+    train(make_config(args), args.out, args.data, args.resume)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
