@@ -19,6 +19,8 @@ import sys
 import time
 from dataclasses import dataclass, field, asdict
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch starts OpenMP: spinning threads starve a shared 2-core machine
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -65,7 +67,8 @@ class TrainConfig:
 def quick_config() -> TrainConfig:
     c = TrainConfig(quick=True, nih_limit=160, mri_limit=160, vocab_size=400, reports_per_image=2,
                     lm_epochs=2, lm_steps_per_epoch=15, lm_batch=16, lm_lr=2e-3,
-                    align_epochs=2, align_batch=32, align_lr=1e-3, mri_per_epoch=0, dkam_desc_per_step=1)
+                    align_epochs=2, align_batch=32, align_lr=1e-3, mri_per_epoch=0, dkam_desc_per_step=1,
+                    threads=1)
     c.model = ModelConfig(hidden_size=48, n_heads=2, n_layers=2, feature_dim=32, vision_width=32, vision_layers=1,
                           vision_heads=2, stem_channels=(8, 16), lora_rank=4, lora_alpha=8.0).to_dict()
     return c
@@ -523,6 +526,8 @@ def make_config(args) -> TrainConfig:
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
+    if args.threads is not None:
+        cfg.threads = args.threads
     if args.mri_train_split:
         cfg.mri_train_split = args.mri_train_split
     return cfg
@@ -539,6 +544,7 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--align-batch", type=int, default=None)
     ap.add_argument("--mri-per-epoch", type=int, default=None)
     ap.add_argument("--mri-train-split", default=None, help="CSV path,label relative to the repo root")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
 
 
