@@ -6,6 +6,7 @@
 //   node ort_run.mjs request.json      one request; the reply is printed as one line
 //
 // request: {"id": 1, "model": "/abs/graph.onnx", "threads": 1 | null, "dir": "/abs/tmpdir",
+//           "config": {"session.disable_quant_qdq": "1", ...} | null (ORT session config entries),
 //           "inputs": [{"name", "dtype", "dims", "file"}], "outputs": ["name", ...] | null}
 // reply:   {"radz_ort": 1, "id": 1, "ok": true, "load_ms", "run_ms",
 //           "outputs": [{"name", "dtype", "dims", "file"}]}
@@ -39,17 +40,17 @@ try {
     process.exit(2);
 }
 
-// Sessions are kept per (path, size, mtime, threads): a graph rewritten in place is reloaded.
+// Sessions are kept per (path, size, mtime, threads, config): a graph rewritten in place is reloaded.
 const sessions = new Map();
 
-async function session_get(model, threads) {
+async function session_get(model, threads, config) {
     let st;
     try {
         st = fs.statSync(model);
     } catch (e) {
         throw new Error(`graph file not found: ${model}`);
     }
-    const key = `${model}|${st.size}|${st.mtimeMs}|${threads}`;
+    const key = `${model}|${st.size}|${st.mtimeMs}|${threads}|${JSON.stringify(config)}`;
     let entry = sessions.get(key);
     let load_ms = 0;
     if (!entry) {
@@ -61,6 +62,18 @@ async function session_get(model, threads) {
         const opts = {executionProviders: ['cpu'], graphOptimizationLevel: 'all', interOpNumThreads: 1};
         if (threads) {
             opts.intraOpNumThreads = threads;
+        }
+        if (config) {
+            // "a.b": "v" -> extra: {a: {b: "v"}} (onnxruntime-common flattens it back to "a.b")
+            opts.extra = {};
+            for (const [k, v] of Object.entries(config)) {
+                const parts = k.split('.');
+                let o = opts.extra;
+                for (const p of parts.slice(0, -1)) {
+                    o = o[p] = o[p] || {};
+                }
+                o[parts[parts.length - 1]] = String(v);
+            }
         }
         const t0 = performance.now();
         const sess = await ort.InferenceSession.create(model, opts);
@@ -91,7 +104,7 @@ async function request_run(req) {
     if (typeof req.model !== 'string' || typeof req.dir !== 'string' || !Array.isArray(req.inputs)) {
         throw new Error('request needs "model" (string), "dir" (string) and "inputs" (array)');
     }
-    const {sess, load_ms} = await session_get(req.model, req.threads || 0);
+    const {sess, load_ms} = await session_get(req.model, req.threads || 0, req.config || null);
     const feeds = {};
     for (const spec of req.inputs) {
         if (!sess.inputNames.includes(spec.name)) {
