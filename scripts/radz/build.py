@@ -1,0 +1,210 @@
+"""One command from data to a complete model package: train -> export -> quantize -> check -> golden -> manifest.
+
+    cd scripts && /usr/bin/python3 -m radz.build --quick --out ../build/quick-package
+    cd scripts && /usr/bin/python3 -m radz.build --out ../build/radz-tiny          (full config, about an hour)
+
+OUT is the package folder (overwritten). Work files (training output with checkpoints, the
+export check report) go to OUT-work/ beside it, never into the package. --resume continues
+training from the last checkpoint in OUT-work/train.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from . import train as train_mod
+from . import text
+from .train import REPO_ROOT, DEFAULT_DATA
+
+FORMAT = "radz-model-package"
+ROLES = (("tokenizer.json", "tokenizer"), ("vision.", "vision"), ("decoder.", "decoder"), ("embeddings.", "embeddings"),
+         ("anchors.", "anchors"), ("reference.", "reference"), ("golden/", "golden"), ("README.md", "doc"))
+
+MODEL_CARD = """# {name}
+
+{description}
+
+RadZ scores a chest X-ray or a brain MRI slice against findings described in words: each
+finding's anchor is computed from its descriptions by the model's own decoder (DKAM), and the
+image's global feature is compared with it (cosine, then a calibrated logistic). New findings
+need only new descriptions.
+
+## Model
+
+- Vision encoder: conv stem to an 8x8 grid + {vl}-layer transformer (width {vw}), projector to
+  {p} image tokens of width {d}.
+- Decoder: {nl}-layer causal transformer (width {d}, {nh} heads, {ml} positions), byte-level BPE
+  of {v} tokens; features pooled at {k} learned `<ImgCls>`/`<TxtCls>` tokens from layer {fl}
+  (the exported decoder stops there), global features of width {e}.
+- Variants: fp32, int8 (weight-only, per channel), int4 (MatMulNBits, block 32).
+
+## Training
+
+Stage 1: language-model pre-training on generated radiology-style reports and finding
+descriptions. Stage 2: alignment with the decoder frozen and LoRA (rank {lora}) on its
+attention and MLP: symmetric InfoNCE on global image/report features (multi-positive for equal
+label sets), a local-feature loss, and a category-guided loss towards the DKAM anchors.
+Reports are generated from the image labels (the NIH reports are not public).
+
+- Chest X-ray: NIH ChestX-ray14 subset `nih1000`, folds {folds} (by patient); fold 1 is held
+  out for evaluation.
+- Brain MRI: Kaggle "Brain Tumor MRI Dataset", the project's training split
+  (`assets/splits/brain_mri_train.csv`, near-duplicates kept on one side).
+- Findings held out of training entirely (no text, no positive images): {held_out}. Their
+  operating points are label-free (shown as uncalibrated).
+{quick_note}
+Recipe: `{command}` (seed {seed}); the full configuration is in `manifest.json`.
+
+## Intended use and limits
+
+A research and teaching demonstration of zero-shot recognition with a small multimodal
+model. **Not a medical device; not for diagnosis.** Inputs are reduced to 64x64 grey pixels;
+the training sets are tiny (1,000 chest X-rays from 264 patients); labels were mined from
+reports by NIH and are noisy; figures on `nih1000` differ from each other by noise below about
+0.05 AUC. Probabilities are calibrated on training images only where marked "calibrated".
+
+## Attribution
+
+- Chest X-rays: NIH Clinical Center, https://nihcc.app.box.com/v/ChestXray-NIHCC ; Wang X, Peng Y,
+  Lu L, Lu Z, Bagheri M, Summers RM. "ChestX-ray8: Hospital-scale Chest X-ray Database and
+  Benchmarks on Weakly-Supervised Classification and Localization of Common Thorax Diseases."
+  CVPR 2017.
+- Brain MRI: Msoud Nickparvar, "Brain Tumor MRI Dataset", Kaggle, 2021 (CC0); Jun Cheng et al.,
+  figshare brain tumor dataset (CC BY 4.0); SARTAJ; Br35H.
+"""
+
+
+def role_of(path: str) -> str:
+    for prefix, role in ROLES:
+        if path == prefix or path.startswith(prefix):
+            return role
+    raise SystemExit(f"{path}: no role for this package file")
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", REPO_ROOT, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: str, description: str) -> dict:
+    from .export import sha256_file, write_json
+    files = []
+    for root, _, names in os.walk(package):
+        for n in names:
+            rel = os.path.relpath(os.path.join(root, n), package).replace(os.sep, "/")
+            if rel == "manifest.json":
+                continue
+            p = os.path.join(package, rel)
+            files.append({"path": rel, "sha256": sha256_file(p), "size": os.path.getsize(p), "role": role_of(rel)})
+    files.sort(key=lambda f: f["path"])
+    mc = info["model"]
+    manifest = {
+        "format": FORMAT, "format_version": 0, "name": name, "description": description,
+        "recipe": recipe,
+        "files": files,
+        "image": {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact", "max_side": 8192,
+                  "max_file_bytes": 67108864},
+        "tokenizer": {"file": "tokenizer.json"},
+        "special_tokens": info["special_tokens"],
+        "sequence": {"max_length": mc["max_length"], "max_text_tokens": info["max_text_tokens"]},
+        "dims": {"hidden_size": mc["hidden_size"], "feature_dim": mc["feature_dim"], "vocab_size": mc["vocab_size"],
+                 "image_tokens": mc["grid"] * mc["grid"], "n_layers": mc["n_layers"],
+                 "feature_layer": mc["feature_layer"] if mc["feature_layer"] > 0 else max(1, mc["n_layers"] - 1)},
+        "modalities": [dict(m) for m in text.MODALITIES],
+        "dkam": {"template": text.DKAM_TEMPLATE},
+        "variants": info["variants"],
+        "default_variant": "fp32",
+        "golden": golden,
+    }
+    write_json(os.path.join(package, "manifest.json"), manifest)
+    return manifest
+
+
+def build(args) -> int:
+    t0 = time.time()
+    package = os.path.abspath(args.out)
+    work = package.rstrip("/") + "-work"
+    train_dir = os.path.join(work, "train")
+    cfg = train_mod.make_config(args)
+    command = "python3 -m radz.build " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
+    timings = {}
+
+    res = train_mod.train(cfg, train_dir, args.data, args.resume)
+    timings["train"] = time.time() - t0
+
+    from . import export as export_mod
+    from . import check_export, golden as golden_mod
+    if os.path.isdir(package):
+        shutil.rmtree(package)
+    t1 = time.time()
+    info = export_mod.export(train_dir, package, args.data, threads=cfg.threads)
+    timings["export"] = time.time() - t1
+
+    t1 = time.time()
+    rep = check_export.check(train_dir, package, threads=cfg.threads)
+    with open(os.path.join(work, "check_export.json"), "w") as f:
+        json.dump(rep, f, indent=1)
+    timings["check_export"] = time.time() - t1
+    print(f"check_export: {rep['inputs']} inputs, max |d| {rep['max_abs_diff']:.3g}: {'PASS' if rep['pass'] else 'FAIL'}; "
+          + ", ".join(f"{v} cosine {q['min_feature_cosine']:.4f} top-1 {q['top1_agreement']:.3f}"
+                      for v, q in rep["quantized"].items()), flush=True)
+    if not rep["pass"]:
+        raise SystemExit(f"{work}/check_export.json: ONNX Runtime differs from PyTorch by more than {rep['tolerance']}")
+
+    t1 = time.time()
+    gold = golden_mod.make_golden(train_dir, package, args.data, args.mri_test_split, made_by=command, threads=cfg.threads)
+    timings["golden"] = time.time() - t1
+
+    with open(os.path.join(train_dir, "config.json")) as f:
+        saved_cfg = json.load(f)
+    import torch
+    recipe = {"command": command, "seed": cfg.seed, "config": saved_cfg, "git_commit": git_commit(),
+              "torch_version": torch.__version__,
+              "created": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+              "weights_sha256": res["weights_sha256"]}
+    name = "radz-tiny"
+    description = ("RadZ tiny (quick build: a smoke-test model, not for use)" if cfg.quick
+                   else "RadZ tiny: zero-shot findings on chest X-ray and brain MRI from descriptions")
+    mc = info["model"]
+    with open(os.path.join(package, "README.md"), "w") as f:
+        f.write(MODEL_CARD.format(
+            name=name, description=description, vl=mc["vision_layers"], vw=mc["vision_width"], p=mc["grid"] ** 2,
+            d=mc["hidden_size"], nl=mc["n_layers"], nh=mc["n_heads"], ml=mc["max_length"], v=mc["vocab_size"],
+            k=mc["n_cls"], fl=mc["feature_layer"] if mc["feature_layer"] > 0 else max(1, mc["n_layers"] - 1),
+            e=mc["feature_dim"], lora=mc["lora_rank"], folds=", ".join(map(str, cfg.train_folds)),
+            held_out=", ".join(cfg.held_out) or "none",
+            quick_note=("\n**This is a quick build** (tiny dimensions, a few steps, a data subset): it exercises the "
+                        "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
+            command=command, seed=cfg.seed))
+    write_manifest(package, info, recipe, gold, name, description)
+    timings["total"] = time.time() - t0
+    with open(os.path.join(work, "build.json"), "w") as f:
+        json.dump({"timings_s": timings, "weights_sha256": res["weights_sha256"], "package": package}, f, indent=1)
+    print(f"package {package} built in {timings['total']:.1f} s "
+          f"(train {timings['train']:.1f}, export {timings['export']:.1f}, check {timings['check_export']:.1f}, "
+          f"golden {timings['golden']:.1f}); weights sha256 {res['weights_sha256']}", flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train_mod.add_args(ap)
+    ap.add_argument("--out", required=True, help="package folder to write (work files go to OUT-work/)")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--mri-test-split", default="assets/splits/brain_mri_test.csv", help="relative to the repo root")
+    args = ap.parse_args(argv)
+    args.argv = argv
+    return build(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
