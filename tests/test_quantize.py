@@ -421,6 +421,27 @@ def test_ort_errors(fx: Fixture) -> None:
     s.timeout_s = 60
     assert s.run(fx.graphs[("vision", "fp32")], feeds)["image_tokens"].shape == (1, 64, 192)
     s.close()
+    # no node at all: the error says what to run
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = str(fx.tmp)
+    try:
+        ort.OrtSession()
+    except ort.OrtError as e:
+        assert "node not found on PATH" in str(e) and "scripts/setup.sh" in str(e), str(e)
+    else:
+        raise AssertionError("no error without node")
+    finally:
+        os.environ["PATH"] = path
+    # a node that dies: its exit code and stderr are in the error
+    fake = fx.tmp / "fake_node.sh"
+    fake.write_text("#!/bin/sh\necho 'fake node: something broke' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    try:
+        ort.OrtSession(node=str(fake)).run(fx.graphs[("vision", "fp32")], feeds)
+    except ort.OrtError as e:
+        assert "node exited (code 3)" in str(e) and "fake node: something broke" in str(e), str(e)
+    else:
+        raise AssertionError("no error from a dying node")
 
 
 def dequantized_graph(src: Path, dst: Path) -> None:

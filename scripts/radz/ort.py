@@ -56,6 +56,8 @@ def _check_setup(node: Optional[str]) -> str:
     exe = node or shutil.which("node")
     if not exe:
         raise OrtError("node not found on PATH (needed to run ONNX Runtime): run scripts/setup.sh")
+    if not os.access(exe, os.X_OK):
+        raise OrtError(f"node: {exe} is not an executable file: run scripts/setup.sh")
     if not HELPER.is_file():
         raise OrtError(f"node helper missing: {HELPER}")
     if _find_onnxruntime_node(HELPER.parent) is None:
@@ -93,6 +95,7 @@ class OrtSession:
         self._replies: "queue.Queue[Optional[str]]" = queue.Queue()
         self._stderr: collections.deque = collections.deque(maxlen=40)
         self._dir: Optional[str] = None
+        self._stderr_thread: Optional[threading.Thread] = None
         self._next_id = 0
 
     # process management ---------------------------------------------------------------
@@ -106,7 +109,9 @@ class OrtSession:
             stderr=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
         threading.Thread(target=self._pump_stdout, args=(self._proc, self._replies, self._stderr),
                          daemon=True).start()
-        threading.Thread(target=self._pump_stderr, args=(self._proc, self._stderr), daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._pump_stderr, args=(self._proc, self._stderr),
+                                               daemon=True)
+        self._stderr_thread.start()
         msg = self._wait_reply(self.start_timeout_s, "starting onnxruntime-node")
         if "fatal" in msg:
             self.close()
@@ -142,6 +147,8 @@ class OrtSession:
         if line is None:
             rc = self._proc.wait() if self._proc else None
             self._proc = None
+            if self._stderr_thread is not None:
+                self._stderr_thread.join(timeout=2.0)   # let the last stderr lines arrive
             raise OrtError(f"{what}: node exited (code {rc})" + self._stderr_tail())
         return json.loads(line)
 
@@ -273,7 +280,11 @@ def _main() -> int:
     config = dict(c.split("=", 1) for c in args.config) if args.config else None
     with OrtSession(threads=args.threads, config=config) as s:
         t0 = time.perf_counter()
-        s.run(args.graph, feeds)
+        try:
+            s.run(args.graph, feeds)
+        except (OrtError, FileNotFoundError) as e:
+            print(f"ort: {e}")
+            return 1
         first = time.perf_counter() - t0
         print(f"ort {s.ort_version}: first run {first * 1e3:.1f} ms (load {s.last_load_ms:.1f} ms)")
         times = []
