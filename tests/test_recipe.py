@@ -1,0 +1,266 @@
+"""Tests of the recipe (scripts/radz) on a freshly built quick package.
+
+    /usr/bin/python3 tests/test_recipe.py [--package DIR] [--reuse]
+
+Builds the quick package into DIR (default build/quick-package; work files in DIR-work/) unless
+--reuse is given and it exists, then checks: the export equivalence report, the manifest against
+the files (sha256, size, roles, variants), the anchor tables' binding, the tokenizer round trip,
+the preprocessing of PNGs against hand-computed values, and that the weights' sha256 equals
+tests/data/quick_weights.sha256 (training is deterministic). Prints `N passed, N failed`.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+from PIL import Image
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+
+from radz import bpe  # noqa: E402
+from radz.preprocess import preprocess_file, PreprocessError  # noqa: E402
+
+ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc"}
+
+
+def sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class Ctx:
+    def __init__(self, package: str):
+        self.package = package
+        self.work = package.rstrip("/") + "-work"
+        with open(os.path.join(package, "manifest.json")) as f:
+            self.manifest = json.load(f)
+
+
+def test_check_export_report(c: Ctx):
+    with open(os.path.join(c.work, "check_export.json")) as f:
+        rep = json.load(f)
+    assert rep["pass"] is True, "check_export did not pass"
+    assert rep["inputs"] >= 32, f"only {rep['inputs']} inputs checked"
+    assert rep["max_abs_diff"] <= 1e-4, rep["max_abs_diff"]
+    names = " ".join(x["case"] for x in rep["cases"])
+    assert "mri" in names and "cxr" in names and "texts" in names and "DKAM" in names
+    for v in ("int8", "int4"):
+        assert v in rep["quantized"], f"no task-level check of {v}"
+
+
+def test_manifest_files(c: Ctx):
+    m = c.manifest
+    assert m["format"] == "radz-model-package" and m["format_version"] == 0
+    listed = set()
+    for f in m["files"]:
+        p = f["path"]
+        assert not p.startswith("/") and ".." not in p.split("/") and "\\" not in p, p
+        assert f["role"] in ROLES, (p, f["role"])
+        full = os.path.join(c.package, p)
+        assert os.path.getsize(full) == f["size"], (p, "size")
+        assert sha256(full) == f["sha256"], (p, "sha256")
+        assert f["sha256"] == f["sha256"].lower() and len(f["sha256"]) == 64
+        listed.add(p)
+    on_disk = set()
+    for root, _, names in os.walk(c.package):
+        for n in names:
+            on_disk.add(os.path.relpath(os.path.join(root, n), c.package).replace(os.sep, "/"))
+    assert on_disk - {"manifest.json"} == listed, on_disk ^ listed
+    for key in ("name", "description", "recipe", "image", "tokenizer", "special_tokens", "sequence", "dims",
+                "modalities", "dkam", "variants", "default_variant", "golden"):
+        assert key in m, key
+    for key in ("command", "seed", "config", "git_commit", "torch_version", "created"):
+        assert key in m["recipe"], key
+    assert m["image"] == {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact",
+                          "max_side": 8192, "max_file_bytes": 67108864}
+    assert m["default_variant"] == "fp32"
+
+
+def test_manifest_variants(c: Ctx):
+    m = c.manifest
+    roles = {f["path"]: f["role"] for f in m["files"]}
+    sizes = {f["path"]: f["size"] for f in m["files"]}
+    d = m["dims"]
+    V, D, E = d["vocab_size"], d["hidden_size"], d["feature_dim"]
+    assert set(m["variants"]) == {"fp32", "int8", "int4"}
+    for v, b in m["variants"].items():
+        for role in ("vision", "decoder", "embeddings", "anchors"):
+            assert roles.get(b[role]) == role, (v, role, b[role])
+        assert roles.get(b["reference"]["file"]) == "reference"
+        five = [b["vision"], b["decoder"], b["embeddings"], b["anchors"], b["reference"]["file"]]
+        assert b["bytes"] == sum(sizes[p] for p in five), (v, "bytes")
+        want = 4 * V * D if b["embeddings_dtype"] == "float32" else 4 * V + V * D
+        assert sizes[b["embeddings"]] == want, (v, "embeddings size")
+        assert b["embeddings_dtype"] == ("float32" if v == "fp32" else "int8_rowwise")
+        assert b["quantization"] == {"fp32": "none", "int8": "int8-weight-only", "int4": "int4-matmulnbits"}[v]
+        if v != "fp32":
+            assert b["quantized_share"] >= 0.9, (v, b["quantized_share"])
+        rows = b["reference"]["rows"]
+        end = max(r[1] for r in rows.values())
+        assert sizes[b["reference"]["file"]] == 4 * E * end, (v, "reference size")
+        for mod, (lo, hi) in rows.items():
+            assert 0 <= lo < hi <= end, (v, mod)
+        with open(os.path.join(c.package, b["anchors"])) as f:
+            at = json.load(f)
+        assert at["format"] == "radz-anchor-table" and at["variant"] == v and at["feature_dim"] == E
+        files = {"vision": b["vision"], "decoder": b["decoder"], "embeddings": b["embeddings"],
+                 "tokenizer": m["tokenizer"]["file"], "reference": b["reference"]["file"]}
+        for k, p in files.items():
+            assert at["binding"][k] == sha256(os.path.join(c.package, p)), (v, "binding", k)
+        mods = {x["id"] for x in m["modalities"]}
+        assert {x["id"] for x in at["modalities"]} == mods
+        for fd in at["findings"]:
+            a = np.array(fd["anchor"], dtype=np.float64)
+            assert a.shape == (E,) and np.all(np.isfinite(a)) and abs(np.linalg.norm(a) - 1) <= 1e-3, fd["id"]
+            assert fd["calibration"]["kind"] in ("labels", "label_free")
+            assert fd["calibration"]["scale"] > 0
+            if fd["held_out"]:
+                assert fd["calibration"]["kind"] == "label_free", fd["id"]
+            assert fd["descriptions"], fd["id"]
+    assert m["sequence"]["max_text_tokens"] == m["sequence"]["max_length"] - 1 - len(m["special_tokens"]["img_cls"])
+
+
+def test_special_tokens(c: Ctx):
+    m = c.manifest
+    st = m["special_tokens"]
+    k = len(st["img_cls"])
+    assert 1 <= k <= 16 and len(st["txt_cls"]) == k
+    ids = [st["pad"], st["bos"], *st["img_cls"], *st["txt_cls"], *st["modality"].values()]
+    assert len(set(ids)) == len(ids), "special token ids not distinct"
+    assert set(st["modality"]) == {x["id"] for x in m["modalities"]}
+    with open(os.path.join(c.package, "tokenizer.json")) as f:
+        tj = json.load(f)
+    added = {t["id"]: t for t in tj["added_tokens"]}
+    for i in ids:
+        assert i in added and added[i]["special"] is True, i
+        assert i < m["dims"]["vocab_size"]
+    assert added[st["img_cls"][0]]["content"] == "<ImgCls_0>"
+    assert added[st["modality"]["cxr"]]["content"] == "<Mod_cxr>"
+
+
+def test_tokenizer_round_trip(c: Ctx):
+    tok = bpe.BpeTokenizer.from_file(os.path.join(c.package, "tokenizer.json"))
+    texts = ["Blunting of the left costophrenic angle.", "No acute cardiopulmonary abnormality",
+             "Instruction: recognise this finding on a Chest X-ray. Finding: Rib fracture. Description: x",
+             "  two  spaces, tabs\tand\nnewlines ", "ünïcödé – dashes — and ümlauts; 日本語", "a"]
+    for t in texts:
+        ids = tok.encode(t)
+        assert ids and all(isinstance(i, int) for i in ids), t
+        assert tok.decode(ids) == t, (t, tok.decode(ids))
+    st = c.manifest["special_tokens"]
+    assert tok.token_to_id("<bos>") == st["bos"]
+    assert tok.token_to_id("<TxtCls_0>") == st["txt_cls"][0]
+
+
+def _write_png(path: str, arr: np.ndarray, mode: str) -> None:
+    Image.fromarray(arr, mode=mode).save(path)
+
+
+def test_preprocess_hand_values(c: Ctx):
+    with tempfile.TemporaryDirectory() as d:
+        # 2x2 RGB upscaled to 64x64: each source pixel covers a 32x32 block exactly.
+        rgb = np.array([[[10, 200, 30], [255, 255, 255]], [[0, 0, 0], [1, 2, 3]]], dtype=np.uint8)
+        p = os.path.join(d, "rgb.png")
+        _write_png(p, rgb, "RGB")
+        x = preprocess_file(p)
+        assert x.shape == (64, 64) and x.dtype == np.float32
+        l0 = (19595 * 10 + 38470 * 200 + 7471 * 30 + 32768) >> 16      # 8146848 >> 16 = 124
+        assert l0 == 124
+        assert x[0, 0] == np.float32(124 / 255) and x[31, 31] == np.float32(124 / 255)
+        assert x[0, 32] == np.float32(1.0) and x[63, 0] == np.float32(0.0)
+        l3 = (19595 * 1 + 38470 * 2 + 7471 * 3 + 32768) >> 16          # 151716 >> 16 = 2
+        assert l3 == 2
+        assert x[63, 63] == np.float32(2 / 255)
+        # 128 wide x 64 high grey: horizontal pairs averaged: (a + b) / (2 * 255).
+        g = np.zeros((64, 128), np.uint8)
+        g[:, 0], g[:, 1] = 100, 51
+        g[5, 2], g[5, 3] = 255, 0
+        p = os.path.join(d, "grey.png")
+        _write_png(p, g, "L")
+        x = preprocess_file(p)
+        assert x[0, 0] == np.float32(151 / 510) and x[5, 1] == np.float32(255 / 510) and x[6, 1] == 0.0
+        # 16-bit grey: the high byte.
+        p = os.path.join(d, "g16.png")
+        Image.fromarray(np.full((64, 64), 0x12FF, np.uint16)).save(p)
+        x = preprocess_file(p)
+        assert x[10, 10] == np.float32(0x12 / 255), x[10, 10]
+        # Not an image.
+        p = os.path.join(d, "x.gif")
+        with open(p, "wb") as f:
+            f.write(b"GIF89a" + b"\0" * 20)
+        try:
+            preprocess_file(p)
+            raise AssertionError("a GIF was accepted")
+        except PreprocessError as e:
+            assert "not a PNG, JPEG or BMP" in str(e)
+
+
+def test_golden(c: Ctx):
+    g = c.manifest["golden"]
+    assert g["file"] == "golden/golden.json" and g["variant"] == "fp32"
+    with open(os.path.join(c.package, g["file"])) as f:
+        gold = json.load(f)
+    files = {f["path"] for f in c.manifest["files"]}
+    assert "golden/README.md" in files
+    mods = {i["modality"] for i in gold["images"]}
+    assert mods == {"cxr", "mri"}
+    for im in gold["images"]:
+        assert "golden/" + im["file"] in files
+        px = preprocess_file(os.path.join(c.package, "golden", im["file"]))
+        assert np.array_equal(np.array(im["pixels"], dtype=np.float32), px.reshape(-1)), im["file"]
+    lengths = [len(t["token_ids"]) for t in gold["texts"]]
+    assert min(lengths) == 1 and any(t["truncated"] for t in gold["texts"])
+    assert gold["results"]["schema"] == "radz-results" and len(gold["results"]["images"]) == len(gold["images"])
+
+
+def test_weights_deterministic(c: Ctx):
+    with open(os.path.join(c.work, "build.json")) as f:
+        got = json.load(f)["weights_sha256"]
+    assert c.manifest["recipe"]["weights_sha256"] == got
+    with open(os.path.join(REPO, "tests", "data", "quick_weights.sha256")) as f:
+        want = f.read().split()[0]
+    assert got == want, f"quick weights sha256 {got}, expected {want} (tests/data/quick_weights.sha256)"
+
+
+TESTS = [test_check_export_report, test_manifest_files, test_manifest_variants, test_special_tokens,
+         test_tokenizer_round_trip, test_preprocess_hand_values, test_golden, test_weights_deterministic]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--package", default=os.path.join(REPO, "build", "quick-package"))
+    ap.add_argument("--reuse", action="store_true", help="use an existing package instead of building it")
+    args = ap.parse_args()
+    package = os.path.abspath(args.package)
+    if not (args.reuse and os.path.exists(os.path.join(package, "manifest.json"))):
+        r = subprocess.run(["/usr/bin/python3", "-m", "radz.build", "--quick", "--out", package],
+                           cwd=os.path.join(REPO, "scripts"))
+        if r.returncode != 0:
+            print("quick package build failed")
+            print("0 passed, 1 failed")
+            return 1
+    c = Ctx(package)
+    passed = failed = 0
+    for t in TESTS:
+        try:
+            t(c)
+            passed += 1
+            print(f"ok   {t.__name__}")
+        except Exception:
+            failed += 1
+            print(f"FAIL {t.__name__}")
+            traceback.print_exc(limit=3)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
