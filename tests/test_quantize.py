@@ -323,6 +323,30 @@ def test_graph_cases(fx: Fixture) -> None:
             assert ops.count("MatMulNBits") == 3 and "Transpose" not in ops, ops
 
 
+def test_subgraph_reference(fx: Fixture) -> None:
+    """A weight also read inside an If body stays float32 (int4 would remove its name)."""
+    rng = np.random.default_rng(9)
+    w = rng.standard_normal((64, 32)).astype(np.float32)
+    branch = [helper.make_graph([helper.make_node("ReduceSum", ["W"], [f"r{i}"], keepdims=0)], f"b{i}", [],
+                                [helper.make_tensor_value_info(f"r{i}", TensorProto.FLOAT, [])]) for i in (0, 1)]
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"]),
+                           helper.make_node("If", ["cond"], ["z"], then_branch=branch[0], else_branch=branch[1])], "sub",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64]),
+                           helper.make_tensor_value_info("cond", TensorProto.BOOL, [])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 32]),
+                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [])],
+                          [numpy_helper.from_array(w, "W")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    src = fx.tmp / "sub.onnx"
+    onnx.save(m, str(src))
+    for fn in (q.quantize_int8, q.quantize_int4):
+        st = fn(src, fx.tmp / "sub.q.onnx")
+        assert not st["quantized"] and st["skipped"][0]["name"] == "W", st
+        assert "If/Loop/Scan" in st["skipped"][0]["reason"], st["skipped"]
+        assert st["quantized_share"] == 0.0 and st["matmul_gemm_weight_bytes"] == w.nbytes
+
+
 def test_model_variants(fx: Fixture) -> None:
     """fp32 ORT vs torch, int8/int4 cosines, shares, checker, sizes, dynamic N and T."""
     rng = np.random.default_rng(4)
@@ -517,7 +541,7 @@ def test_run_time(fx: Fixture) -> None:
     print(f"  one-shot ort.run (node start + load + run): {(time.perf_counter() - t0) * 1e3:.0f} ms")
 
 
-TESTS = [test_embeddings_int8, test_int4_layout, test_graph_cases, test_model_variants,
+TESTS = [test_embeddings_int8, test_int4_layout, test_graph_cases, test_subgraph_reference, test_model_variants,
          test_export_without_folding, test_int8_semantics, test_ort_errors, test_run_time]
 
 

@@ -131,6 +131,8 @@ class _Graph:
             self.names.update(node.output)
         self.consumers: Dict[str, List[Tuple[onnx.NodeProto, int]]] = defaultdict(list)
         self.producer: Dict[str, onnx.NodeProto] = {}
+        self.subgraph_refs = _subgraph_inputs(graph)
+        self.names |= self.subgraph_refs
         self.refresh()
 
     def refresh(self) -> None:
@@ -162,6 +164,26 @@ class _Graph:
                 del self.g.initializer[i]
                 break
         self.inits.pop(name, None)
+
+
+def _subgraph_inputs(graph: onnx.GraphProto) -> set:
+    """Every name read by a node inside an If/Loop/Scan body of this graph (at any depth)."""
+    names = set()
+
+    def walk(g: onnx.GraphProto) -> None:
+        for node in g.node:
+            names.update(node.input)
+            for a in node.attribute:
+                for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else
+                            list(a.graphs) if a.type == onnx.AttributeProto.GRAPHS else []):
+                    walk(sub)
+
+    for node in graph.node:
+        for a in node.attribute:
+            for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else
+                        list(a.graphs) if a.type == onnx.AttributeProto.GRAPHS else []):
+                walk(sub)
+    return names
 
 
 def _attr(node: onnx.NodeProto, name: str, default=None):
@@ -205,6 +227,7 @@ def _fold_transposes(gr: _Graph) -> int:
     for node in gr.g.node:
         src = node.input[0] if node.input else ""
         if _is_transpose_2d(node) and src in gr.inits and src not in gr.inputs and src not in gr.outputs \
+                and src not in gr.subgraph_refs and node.output[0] not in gr.subgraph_refs \
                 and len(gr.consumers[src]) == 1 and gr.inits[src].data_type == TensorProto.FLOAT \
                 and len(gr.inits[src].dims) == 2:
             w = numpy_helper.to_array(gr.inits[src])
@@ -270,6 +293,8 @@ def _skip_reason(gr: _Graph, w: _Weight, min_elements: int) -> Optional[str]:
         return "also a graph input (overridable)"
     if w.name in gr.outputs:
         return "also a graph output"
+    if w.name in gr.subgraph_refs:
+        return "also read inside an If/Loop/Scan body"
     others = sorted({f"{n.op_type}:{i}" for n, i, a in w.uses if a is None})
     if others:
         return f"also used by {', '.join(others)}"
