@@ -1,0 +1,179 @@
+// radz classify IMAGE... : scores images against the findings of one modality.
+#include "cli_common.h"
+#include "commands.h"
+#include "file_io.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+static const char * const HELP =
+    "usage: radz classify IMAGE... [options]\n"
+    "\n"
+    "Scores each image (PNG, JPEG or BMP) against every finding of its modality and prints the\n"
+    "most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
+    "calibration (user findings, held-out ones) are marked uncalibrated.\n"
+    "\n"
+    "options:\n"
+    "  --modality ID          cxr (default) or mri (see 'radz info')\n"
+    "  --finding NAME         add a finding of the modality, described by the --description\n"
+    "  --description TEXT     options that follow it (at least one each; repeatable)\n"
+    "  --top N                findings shown per image (default 5; 0: all)\n"
+    "  --json                 write a results document (docs/results-schema.md) to stdout\n"
+    "  --anchors FILE         use an anchor table saved earlier instead of the package's\n"
+    "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n";
+
+struct user_finding {
+    std::string              name;
+    std::vector<std::string> descriptions;
+};
+
+static void print_image(const results_image & r, int top) {
+    if (r.error) {
+        return;
+    }
+    std::printf("%s  %s  %dx%d  %.1f ms\n", r.file.c_str(), r.modality.c_str(), r.width.value_or(0),
+                r.height.value_or(0), r.timings_ms ? r.timings_ms->total : 0.0);
+    if (r.width && r.height && *r.width > 0 && *r.height > 0) {
+        const double ratio = (double) *r.width / *r.height;
+        if (ratio > 1.1 || ratio < 1 / 1.1) {
+            std::printf("  note: not square (%dx%d); it was resized to a square without keeping its aspect\n",
+                        *r.width, *r.height);
+        }
+    }
+    std::vector<const results_finding *> order;
+    for (const auto & f : r.findings) {
+        order.push_back(&f);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const results_finding * a, const results_finding * b) {
+        return a->probability > b->probability;
+    });
+    const size_t n = top <= 0 ? order.size() : std::min(order.size(), (size_t) top);
+    for (size_t i = 0; i < n; ++i) {
+        const results_finding * f = order[i];
+        std::printf("  %-24s %6.1f%%%s%s\n", f->display.c_str(), 100.0 * f->probability,
+                    f->calibrated ? "" : "  uncalibrated", f->source == "user" ? "  (user)" : "");
+    }
+}
+
+int cmd_classify(int argc, char ** argv) {
+    cli_common                opt;
+    std::vector<std::string>  images;
+    std::vector<user_finding> findings;
+    std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
+    bool                      json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        std::string       v, err;
+        bool              missing = false;
+        if (a == "--help" || a == "-h") {
+            std::printf("%s%s", HELP, CLI_COMMON_HELP);
+            return CLI_OK;
+        }
+        const int r = cli_parse_common(argc, argv, &i, &opt, &err);
+        if (r < 0) {
+            return cli_usage_error("classify", err);
+        }
+        if (r > 0) {
+            continue;
+        }
+        if (cli_take(argc, argv, &i, "--modality", &modality, &missing) ||
+            cli_take(argc, argv, &i, "--anchors", &anchors_in, &missing) ||
+            cli_take(argc, argv, &i, "--save-anchors", &anchors_out, &missing) ||
+            cli_take(argc, argv, &i, "--top", &top_s, &missing)) {
+            if (missing) {
+                return cli_usage_error("classify", a + " needs a value");
+            }
+        } else if (cli_take(argc, argv, &i, "--finding", &v, &missing)) {
+            if (missing || v.empty()) {
+                return cli_usage_error("classify", "--finding needs a name");
+            }
+            findings.push_back({v, {}});
+        } else if (cli_take(argc, argv, &i, "--description", &v, &missing)) {
+            if (missing) {
+                return cli_usage_error("classify", "--description needs a text");
+            }
+            if (findings.empty()) {
+                return cli_usage_error("classify", "--description must follow a --finding NAME");
+            }
+            if (v.empty()) {
+                return cli_usage_error("classify", "--finding " + findings.back().name + ": empty --description");
+            }
+            findings.back().descriptions.push_back(v);
+        } else if (a == "--json") {
+            json = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            return cli_usage_error("classify", "unknown option '" + a + "'");
+        } else {
+            images.push_back(a);
+        }
+    }
+    char * end = nullptr;
+    long   top = std::strtol(top_s.c_str(), &end, 10);
+    if (top_s.empty() || *end || top < 0) {
+        return cli_usage_error("classify", "--top: expected a number >= 0, found '" + top_s + "'");
+    }
+    for (const auto & f : findings) {
+        if (f.descriptions.empty()) {
+            return cli_usage_error("classify", "--finding " + f.name + " needs at least one --description");
+        }
+    }
+    if (images.empty() && anchors_out.empty()) {
+        return cli_usage_error("classify", "no image given");
+    }
+
+    cli_session s;
+    std::string err;
+    if (!cli_session_open(opt, false, &s, &err)) {
+        std::fprintf(stderr, "radz classify: %s\n", err.c_str());
+        return CLI_FAILED;
+    }
+    if (!anchors_in.empty() && !pipeline_use_anchor_file(&s.pl, anchors_in, &err)) {
+        std::fprintf(stderr, "radz classify: %s\n", err.c_str());
+        return CLI_FAILED;
+    }
+    if (!pipeline_check_modality(s.pl, modality, &err)) {
+        return cli_usage_error("classify", "--modality: " + err);
+    }
+    for (const auto & f : findings) {
+        if (!pipeline_add_finding(s.pl, modality, f.name, f.descriptions, &err)) {
+            return cli_usage_error("classify", "--finding " + err);
+        }
+        const auto & added = s.pl.anchors.findings.back();
+        if (added.truncated) {
+            std::fprintf(stderr, "radz classify: finding '%s': a description was cut to %d tokens\n", f.name.c_str(),
+                         s.pl.pkg.sequence.max_text_tokens);
+        }
+    }
+    if (!anchors_out.empty()) {
+        if (!anchor_table_save(s.pl.anchors, anchors_out, &err)) {
+            std::fprintf(stderr, "radz classify: %s\n", err.c_str());
+            return CLI_FAILED;
+        }
+        std::fprintf(stderr, "radz classify: anchor table saved to %s (%zu findings)\n", anchors_out.c_str(),
+                     s.pl.anchors.findings.size());
+    }
+
+    results_doc doc = pipeline_results_doc(s.pl, "radz", "native");
+    const int32_t failed =
+        pipeline_classify_files(s.pl, images, modality, json, cli_progress_bar("classify"), &doc.images);
+    for (const auto & r : doc.images) {
+        if (r.error) {
+            std::fprintf(stderr, "radz classify: %s\n", r.error->message.c_str());
+        }
+    }
+    if (json) {
+        if (!results_validate(doc, "results", &err)) {
+            std::fprintf(stderr, "radz classify: %s\n", err.c_str());
+            return CLI_FAILED;
+        }
+        std::fputs(results_to_json(doc).c_str(), stdout);
+    } else {
+        for (const auto & r : doc.images) {
+            print_image(r, (int) top);
+        }
+    }
+    return failed == 0 ? CLI_OK : CLI_FAILED;
+}
