@@ -1,7 +1,6 @@
 // Tokenizer tests: UTF-8 and Unicode classes, loading errors, a hand-written BPE, and the
 // comparison with the reference implementation (@lenml/tokenizers) on the corpus, for every
 // tokenizer listed in the manifest written by scripts/tokenizer_reference.mjs (a CTest fixture).
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include "tokenizer.h"
