@@ -234,7 +234,10 @@ OrtSessionOptions * make_session_options(const ort_lib * lib, const std::string 
         return nullptr;
     }
     bool ok = ort_ok(api, api->SetIntraOpNumThreads(so, threads), "SetIntraOpNumThreads", err) &&
-              ort_ok(api, api->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads", err);
+              ort_ok(api, api->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads", err) &&
+              // docs/model-package.md section 8: int8 graphs must not have their activations
+              // quantized by the CPU provider's QDQ fusion.
+              ort_ok(api, api->AddSessionConfigEntry(so, "session.disable_quant_qdq", "1"), "AddSessionConfigEntry", err);
     if (ok && ep == "cuda") {
         OrtCUDAProviderOptionsV2 * cuda = nullptr;
         ok = ort_ok(api, api->CreateCUDAProviderOptions(&cuda), "CUDA provider", err);
