@@ -437,11 +437,6 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     t_start = time.time()
 
     cfg_path = os.path.join(out_dir, "config.json")
-    if resume and os.path.exists(cfg_path):
-        with open(cfg_path) as f:
-            saved = json.load(f)
-        if saved != asdict(cfg):
-            raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved")
 
     fs_by_mod = findings_by_modality(cfg.held_out)
     items = select_training_images(cfg, data_dir)
@@ -467,6 +462,12 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     vocab = tokenizer_vocab_size(tok_obj)
     mc.vocab_size = vocab
     cfg.model = mc.to_dict()
+    if resume and os.path.exists(cfg_path):
+        with open(cfg_path) as f:
+            saved = json.load(f)
+        if saved != json.loads(json.dumps(asdict(cfg))):
+            diff = sorted(k for k in saved if saved.get(k) != json.loads(json.dumps(asdict(cfg))).get(k))
+            raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved (keys {diff})")
     with open(cfg_path, "w") as f:
         json.dump(asdict(cfg), f, indent=1, sort_keys=True)
     log(f"tokenizer: {vocab} tokens ({time.time() - t_start:.1f} s)")
