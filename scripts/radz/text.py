@@ -262,7 +262,7 @@ _LEAK_BODIES = {
     "Mass": [r"mass(?:es)?"],
     "Nodule": [r"\w*nodul(?:e|es|ar|arity)"],
     "Pneumonia": [r"\w*pneumoni(?:a|as|ae|c|tis)"],
-    "Pneumothorax": [r"\w*pneumothora(?:x|xes|ces|xs)"],
+    "Pneumothorax": [r"\w*pneumo" + _SEP + r"thora(?:x|xes|ces|xs)"],
     "Consolidation": [r"consolidat(?:ion|ions|ed|ive|ing)"],
     "Edema": [r"o?edema(?:s|ta|tous)?"],
     "Emphysema": [r"emphysema(?:s|ta|tous)?"],
