@@ -1,0 +1,19 @@
+# Runtime tests (included by tests/CMakeLists.txt): the pipeline through the real ONNX Runtime
+# backend, and the radz CLI, on a model package. Natively only.
+#
+# RADZ_TEST_PACKAGE: the package tested (the recipe's quick package by default; scripts/test.sh
+# builds it). A missing package makes these tests fail, never skip.
+
+set(RADZ_TEST_PACKAGE ${CMAKE_SOURCE_DIR}/build/quick-package
+    CACHE PATH "Model package used by the runtime tests")
+
+if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
+    radz_add_test(test_pipeline)
+    target_link_libraries(test_pipeline PRIVATE radz_native)
+    target_compile_definitions(test_pipeline PRIVATE RADZ_TEST_PACKAGE="${RADZ_TEST_PACKAGE}")
+
+    add_test(NAME test_cli
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${CMAKE_CURRENT_BINARY_DIR}/test_cli_work)
+    set_tests_properties(test_cli PROPERTIES TIMEOUT 600)
+endif()
