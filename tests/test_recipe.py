@@ -230,8 +230,29 @@ def test_weights_deterministic(c: Ctx):
     assert got == want, f"quick weights sha256 {got}, expected {want} (tests/data/quick_weights.sha256)"
 
 
+def test_resume_same_weights(c: Ctx):
+    """Training resumed from the first stage-2 checkpoint ends with the same weights."""
+    import shutil
+    with tempfile.TemporaryDirectory() as d:
+        t = os.path.join(d, "train")
+        shutil.copytree(os.path.join(c.work, "train"), t)
+        ck = sorted(n for n in os.listdir(os.path.join(t, "checkpoints")) if n.startswith("s2-"))
+        assert len(ck) >= 2, ck
+        for n in ck[1:]:
+            os.remove(os.path.join(t, "checkpoints", n))
+        os.remove(os.path.join(t, "model.pt"))
+        os.remove(os.path.join(t, "weights.sha256"))
+        r = subprocess.run(["/usr/bin/python3", "-m", "radz.train", "--quick", "--out", t, "--resume"],
+                           cwd=os.path.join(REPO, "scripts"), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
+        with open(os.path.join(t, "weights.sha256")) as f:
+            got = f.read().split()[0]
+    assert got == c.manifest["recipe"]["weights_sha256"], (got, c.manifest["recipe"]["weights_sha256"])
+
+
 TESTS = [test_check_export_report, test_manifest_files, test_manifest_variants, test_special_tokens,
-         test_tokenizer_round_trip, test_preprocess_hand_values, test_golden, test_weights_deterministic]
+         test_tokenizer_round_trip, test_preprocess_hand_values, test_golden, test_weights_deterministic,
+         test_resume_same_weights]
 
 
 def main() -> int:
