@@ -6,7 +6,8 @@
 //
 // Error messages do not name the file (these functions see bytes only): callers prefix it,
 // e.g. "broken.png: " + err. err_code, when given, receives the results-schema error code:
-// "limits" (file or header too large, zero size) or "decode" (not an image, corrupt, truncated).
+// "limits" (file larger than max_file_bytes, a side of 0 or above max_side) or "decode" (empty
+// file, not an image, corrupt, truncated).
 #pragma once
 
 #include <cstddef>
@@ -36,15 +37,19 @@ struct image_header {
     int32_t     bit_depth = 8;   // 16 for 16-bit PNG, else 8
 };
 
-// Reads the signature and header and checks the limits: zero bytes ("empty file"), more than
+// Reads the signature and header (stbi_info) and checks the limits: zero bytes ("empty file"), more than
 // max_file_bytes, unknown signature ("not a PNG, JPEG or BMP file"), unreadable header, a side
 // of 0 or above max_side ("image is 100000x100000, larger than the limit of 8192 per side").
 bool image_probe(const uint8_t * bytes, size_t size, const image_limits & limits,
                  image_header * header, std::string * err, std::string * err_code = nullptr);
 
 // image_probe, then decodes to 8 bits per sample (16-bit -> v >> 8), keeping the file's
-// channels. PNG chunk CRCs are verified before decoding (stb_image does not check them):
-// "bad CRC in chunk IDAT". stb_image's own failure reason is included in other decode errors.
+// channels (palette PNG: 3, or 4 with transparency). Before stb_image decodes, the structure is
+// walked so that damage stb_image would pass over is refused: PNG chunk lengths and CRCs
+// (stb_image does not check CRCs: "bad CRC in chunk IDAT", "truncated PNG (chunk IDAT ends
+// early)", "truncated PNG (no IEND chunk)"), JPEG segments up to EOI ("truncated JPEG (no EOI
+// marker)"), BMP pixel array size ("truncated BMP: ..."). stb_image's own failure reason is
+// included in other decode errors.
 bool image_decode(const uint8_t * bytes, size_t size, const image_limits & limits,
                   image_u8 * img, std::string * err, std::string * err_code = nullptr);
 

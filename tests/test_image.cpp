@@ -1,0 +1,239 @@
+#include <catch2/catch.hpp>
+
+#include "file_io.h"
+#include "image.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+static std::string image_path(const std::string & name) {
+    return std::string(RADZ_SOURCE_DIR) + "/tests/data/images/" + name;
+}
+
+static std::vector<uint8_t> read_image(const std::string & name) {
+    std::vector<uint8_t> bytes;
+    std::string err;
+    REQUIRE(file_read_bytes(image_path(name), &bytes, 1 << 26, &err));
+    return bytes;
+}
+
+static bool preprocess_file(const std::string & name, std::vector<float> * px, std::string * err,
+                            std::string * code = nullptr, image_header * hdr = nullptr) {
+    const std::vector<uint8_t> bytes = read_image(name);
+    return image_preprocess(bytes.data(), bytes.size(), image_limits(), 64, 64, px, hdr, err, code);
+}
+
+TEST_CASE("preprocessing matches the reference implementation (PNG/BMP bit-exact, JPEG within 1/255)") {
+    std::string text, err;
+    REQUIRE(file_read_text(image_path("expected.json"), &text, 1 << 24, &err));
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    REQUIRE(doc["images"].size() >= 16);
+    int n_png = 0, n_bmp = 0, n_jpeg = 0;
+    for (const auto & e : doc["images"]) {
+        const std::string file = e["file"];
+        INFO(file);
+        std::vector<float> px;
+        image_header hdr;
+        REQUIRE(preprocess_file(file, &px, &err, nullptr, &hdr));
+        CHECK(hdr.format == e["format"].get<std::string>());
+        CHECK(hdr.width == e["width"].get<int>());
+        CHECK(hdr.height == e["height"].get<int>());
+        CHECK(hdr.channels == e["channels"].get<int>());
+        CHECK(hdr.bit_depth == e["bit_depth"].get<int>());
+        const std::vector<double> want = e["pixels"].get<std::vector<double>>();
+        REQUIRE(px.size() == want.size());
+        REQUIRE(px.size() == 64 * 64);
+        double max_d = 0.0;
+        int n_diff = 0;
+        for (size_t i = 0; i < px.size(); i++) {
+            REQUIRE(px[i] >= 0.0f);
+            REQUIRE(px[i] <= 1.0f);
+            max_d = std::max(max_d, std::fabs((double) px[i] - want[i]));
+            n_diff += px[i] != (float) want[i];
+        }
+        if (e["exact"].get<bool>()) {
+            CHECK(n_diff == 0);
+            (hdr.format == "png" ? n_png : n_bmp)++;
+        } else {
+            CHECK(max_d <= 0.003922);  // 1/255 as the manifest's golden.tolerance.pixels_jpeg writes it
+            n_jpeg++;
+        }
+    }
+    CHECK(n_png >= 10);
+    CHECK(n_bmp >= 2);
+    CHECK(n_jpeg >= 3);
+}
+
+TEST_CASE("decode keeps the file's channels") {
+    std::string err;
+    image_u8 img;
+    std::vector<uint8_t> b = read_image("grey_alpha_50x50.png");
+    REQUIRE(image_decode(b.data(), b.size(), image_limits(), &img, &err));
+    CHECK(img.channels == 2);
+    CHECK(img.data.size() == 50 * 50 * 2);
+
+    b = read_image("palette_trns_40x40.png");
+    REQUIRE(image_decode(b.data(), b.size(), image_limits(), &img, &err));
+    CHECK(img.channels == 4);
+
+    b = read_image("one_pixel.png");
+    REQUIRE(image_decode(b.data(), b.size(), image_limits(), &img, &err));
+    CHECK(img.width == 1);
+    CHECK(img.height == 1);
+    REQUIRE(img.data.size() == 1);
+    CHECK(img.data[0] == 200);
+    std::vector<float> px;
+    image_u8 grey;
+    image_to_grey(img, &grey);
+    image_resize_area(grey, 64, 64, &px);
+    for (float v : px) {
+        REQUIRE(v == (float) (200.0 / 255.0));
+    }
+}
+
+TEST_CASE("grey as PIL's convert(\"L\")") {
+    image_u8 img;
+    img.width = 4; img.height = 1; img.channels = 3;
+    img.data = { 255, 0, 0,   0, 255, 0,   0, 0, 255,   77, 77, 77 };
+    image_u8 grey;
+    image_to_grey(img, &grey);
+    REQUIRE(grey.channels == 1);
+    // (19595*255 + 32768) >> 16 = 76; (38470*255 + 32768) >> 16 = 150; (7471*255 + 32768) >> 16 = 29
+    CHECK(grey.data == std::vector<uint8_t>({ 76, 150, 29, 77 }));
+
+    img.channels = 2;
+    img.width = 2;
+    img.data = { 10, 250, 99, 0 };
+    image_to_grey(img, &grey);
+    CHECK(grey.data == std::vector<uint8_t>({ 10, 99 }));
+
+    img.channels = 4;
+    img.width = 1;
+    img.data = { 100, 100, 100, 0 };
+    image_to_grey(img, &grey);
+    CHECK(grey.data == std::vector<uint8_t>({ 100 }));
+}
+
+TEST_CASE("area resize, hand-computed") {
+    image_u8 g;
+    g.width = 3; g.height = 1; g.channels = 1;
+    g.data = { 0, 255, 51 };
+    std::vector<float> out;
+    // W=3 -> w=2: ox[0] = {2, 1, 0}, ox[1] = {0, 1, 2}; H=1 -> h=1: oy = {1}
+    // num[0] = 0*2 + 255*1 = 255, num[1] = 255*1 + 51*2 = 357; den = 255*3*1
+    image_resize_area(g, 2, 1, &out);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0] == (float) (255.0 / 765.0));
+    CHECK(out[1] == (float) (357.0 / 765.0));
+
+    // upscaling 1x2 -> 2x3: each output row overlaps source rows by oy; columns all weight 1.
+    g.width = 1; g.height = 2;
+    g.data = { 30, 90 };
+    image_resize_area(g, 2, 3, &out);
+    REQUIRE(out.size() == 6);
+    // H=2, h=3: source y spans [3y, 3y+3), output i spans [2i, 2i+2)
+    // oy[0] = {2, 0}, oy[1] = {1, 1}, oy[2] = {0, 2}; ox = {1} per column (W=1, w=2: span [j, j+1))
+    // den = 255 * 1 * 2
+    CHECK(out[0] == (float) (60.0 / 510.0));
+    CHECK(out[1] == (float) (60.0 / 510.0));
+    CHECK(out[2] == (float) (120.0 / 510.0));
+    CHECK(out[4] == (float) (180.0 / 510.0));
+
+    // a constant image stays constant, whatever the ratio
+    g.width = 97; g.height = 131;
+    g.data.assign(97 * 131, 255);
+    image_resize_area(g, 64, 64, &out);
+    for (float v : out) {
+        REQUIRE(v == 1.0f);
+    }
+}
+
+TEST_CASE("bad inputs are refused with the reason") {
+    struct bad_case { const char * file; const char * code; const char * message; };
+    const bad_case cases[] = {
+        { "empty.png",        "decode", "empty file" },
+        { "text.png",         "decode", "not a PNG, JPEG or BMP file" },
+        { "truncated.png",    "decode", "truncated PNG (chunk IDAT ends early)" },
+        { "truncated.jpg",    "decode", "truncated JPEG (no EOI marker)" },
+        { "truncated.bmp",    "decode", "truncated BMP" },
+        { "bad_crc.png",      "decode", "bad CRC in chunk IDAT" },
+        { "huge_header.png",  "limits", "image is 100000x100000, larger than the limit of 8192 per side" },
+        { "huge_header.bmp",  "limits", "image is 100000x100000, larger than the limit of 8192 per side" },
+        { "zero_width.png",   "limits", "image is 0x10, a side is 0" },
+    };
+    for (const bad_case & c : cases) {
+        INFO(c.file);
+        std::vector<float> px;
+        std::string err, code;
+        CHECK_FALSE(preprocess_file(c.file, &px, &err, &code));
+        CHECK(code == c.code);
+        CHECK(err.find(c.message) != std::string::npos);
+        INFO(err);
+    }
+}
+
+TEST_CASE("limits: file size and side, checked before decoding") {
+    const std::vector<uint8_t> b = read_image("rgb_100x70.png");
+    std::string err, code;
+    image_u8 img;
+    image_limits lim;
+    lim.max_file_bytes = b.size() - 1;
+    CHECK_FALSE(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+    CHECK(code == "limits");
+    CHECK(err == "file is " + std::to_string(b.size()) + " bytes, larger than the limit of " + std::to_string(b.size() - 1));
+
+    lim.max_file_bytes = b.size();  // inclusive
+    CHECK(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+
+    lim.max_side = 99;
+    CHECK_FALSE(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+    CHECK(code == "limits");
+    CHECK(err == "image is 100x70, larger than the limit of 99 per side");
+    lim.max_side = 100;
+    CHECK(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+}
+
+TEST_CASE("every truncation of a PNG, JPEG and BMP is refused without a crash") {
+    for (const char * name : { "rgb_100x70.png", "grey_64x64.jpg", "rgb_65x63.bmp", "palette_70x90.png" }) {
+        const std::vector<uint8_t> b = read_image(name);
+        INFO(name);
+        for (size_t n = 0; n < b.size(); n += (n < 64 ? 1 : 97)) {
+            image_u8 img;
+            std::string err;
+            const bool ok = image_decode(b.data(), n, image_limits(), &img, &err);
+            INFO(n);
+            CHECK_FALSE(ok);
+            CHECK_FALSE(err.empty());
+        }
+    }
+}
+
+static int n_flip_trials() {
+    const char * e = getenv("RADZ_FUZZ_TRIALS");  // more for a longer local run
+    return e ? atoi(e) : 300;
+}
+
+TEST_CASE("flipped bytes never crash the decoder") {
+    for (const char * name : { "rgb_100x70.png", "grey_64x64.jpg", "rgb_progressive_120x120.jpg", "grey_palette_66x64.bmp" }) {
+        const std::vector<uint8_t> orig = read_image(name);
+        uint32_t seed = 12345;
+        for (int t = 0; t < n_flip_trials(); t++) {
+            std::vector<uint8_t> b = orig;
+            for (int k = 0; k < 3; k++) {
+                seed = seed * 1664525u + 1013904223u;
+                b[(seed >> 8) % b.size()] ^= (uint8_t) (1 + (seed & 0x7f));
+            }
+            image_u8 img;
+            std::string err;
+            if (image_decode(b.data(), b.size(), image_limits(), &img, &err)) {
+                REQUIRE(img.data.size() == (size_t) img.width * img.height * img.channels);
+            } else {
+                REQUIRE_FALSE(err.empty());
+            }
+        }
+    }
+}
