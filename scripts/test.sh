@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds and runs every RadZ test:
+#   1. the quick model package (build/quick-package), built by the recipe if missing;
+#   2. the native build with AddressSanitizer + UBSan (build/);
+#   3. ctest: the C++ core tests, the runtime tests (pipeline, CLI), the tokenizer tests and the
+#      recipe's Python tests;
+#   4. the WebAssembly tests (scripts/test_wasm.sh), when that script exists.
+# Prints each stage's time and exits non-zero on any failure; the last line is ctest's summary.
+#
+#   scripts/test.sh            everything
+#   JOBS=N scripts/test.sh     build and test parallelism (default 2)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS=${JOBS:-2}
+BUILD_DIR=${RADZ_BUILD_DIR:-build}
+PACKAGE=${RADZ_TEST_PACKAGE:-$PWD/build/quick-package}
+log_dir=$BUILD_DIR/test-logs
+mkdir -p "$log_dir"
+rm -f "$log_dir/ctest.log"
+
+status=0
+summary=()
+t_all=$(date +%s)
+
+# stage NAME COMMAND...: runs a stage, prints its time, records failure.
+stage() {
+    local name="$1"
+    shift
+    local t0 rc
+    t0=$(date +%s)
+    echo "=== $name"
+    "$@"
+    rc=$?
+    local dt=$(($(date +%s) - t0))
+    if [ $rc = 0 ]; then
+        summary+=("$(printf '%-28s ok      %4d s' "$name" "$dt")")
+    else
+        summary+=("$(printf '%-28s FAILED  %4d s (exit %d)' "$name" "$dt" "$rc")")
+        status=1
+    fi
+    echo "=== $name: $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)") in ${dt} s"
+    return $rc
+}
+
+build_package() {
+    if [ -f "$PACKAGE/manifest.json" ]; then
+        echo "using $PACKAGE"
+        return 0
+    fi
+    scripts/build_package.sh --quick "$PACKAGE"
+}
+
+configure_and_build() {
+    cmake -S . -B "$BUILD_DIR" -DRADZ_SANITIZE=ON -DRADZ_TEST_PACKAGE="$PACKAGE" >"$log_dir/configure.log" 2>&1 \
+        || { cat "$log_dir/configure.log"; return 1; }
+    cmake --build "$BUILD_DIR" -j"$JOBS"
+}
+
+run_ctest() {
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS" 2>&1 | tee "$log_dir/ctest.log"
+    return "${PIPESTATUS[0]}"
+}
+
+stage "quick model package" build_package
+stage "native build (sanitized)" configure_and_build && stage "ctest (native)" run_ctest
+if [ -x scripts/test_wasm.sh ]; then
+    stage "wasm build + tests" scripts/test_wasm.sh
+fi
+
+echo
+echo "=== summary ($(($(date +%s) - t_all)) s in all)"
+printf '%s\n' "${summary[@]}"
+ctest_line=$(grep -E '^[0-9]+% tests passed' "$log_dir/ctest.log" 2>/dev/null | tail -1)
+if [ -z "$ctest_line" ]; then
+    ctest_line="ctest did not run"
+    status=1
+fi
+echo "$ctest_line"
+exit $status
