@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Runs each kind of bad input through the radz CLI and writes docs/results/reliability.md: the
+# input, the command, the exit code and the message. Every row must exit 1 or 2 with a one-line
+# message naming the file or the option; the script fails if one crashes or exits 0.
+#
+#   scripts/reliability.sh [RADZ_BINARY] [MODEL_DIR]
+# Defaults: build/radz, and the model of scripts/run_demo.sh (assets/models/radz-tiny, else
+# build/quick-package).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+radz=${1:-build/radz}
+model=${2:-}
+if [ -z "$model" ]; then
+    model=$root/assets/models/radz-tiny
+    [ -f "$model/manifest.json" ] || model=$root/build/quick-package
+fi
+[ -x "$radz" ] || { echo "reliability.sh: $radz not built (cmake --build build)" >&2; exit 1; }
+[ -f "$model/manifest.json" ] || { echo "reliability.sh: no model package at $model" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+good=$(ls "$model"/golden/*.png | head -1)
+good_jpg=$(ls "$model"/golden/*.jpg 2>/dev/null | head -1)
+
+# The bad inputs.
+: > empty.png
+echo "just some text" > text.png
+head -c $(($(stat -c %s "$good") / 2)) "$good" > truncated.png
+[ -n "$good_jpg" ] && head -c $(($(stat -c %s "$good_jpg") / 2)) "$good_jpg" > truncated.jpg
+/usr/bin/python3 - "$good" <<'EOF'
+import struct, sys, zlib
+data = bytearray(open(sys.argv[1], "rb").read())
+# bad CRC: flip one bit of the first IDAT chunk's data
+p = data.find(b"IDAT")
+bad = bytearray(data)
+bad[p + 4] ^= 0x01
+open("bad_crc.png", "wb").write(bad)
+# a header claiming 100000 x 100000 (valid CRC), then the original chunks
+ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xffffffff)
+rest = data[8 + 25:]
+open("huge.png", "wb").write(bytes(data[:8]) + chunk + bytes(rest))
+EOF
+cp -r "$model" tampered && /usr/bin/python3 -c '
+import sys; p = "tampered/decoder.fp32.onnx"; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)'
+cp -r "$model" missing_file && rm missing_file/tokenizer.json
+cp -r "$model" no_dims && /usr/bin/python3 -c '
+import json; p = "no_dims/manifest.json"; m = json.load(open(p)); del m["dims"]; open(p, "w").write(json.dumps(m, indent=1))'
+printf 'file,Effusion\nx.png,1\n' > no_path_column.csv
+printf 'path,Effusion\nx.png,2\n' > bad_value.csv
+
+rows=()
+failures=0
+# run INPUT-DESCRIPTION ARGS...
+run() {
+    local what="$1"
+    shift
+    RADZ_MODEL="$model" "$root/$radz" "$@" >out.txt 2>err.txt
+    local rc=$?
+    local msg
+    msg=$(grep -v '^radz: execution provider' err.txt | head -3 | tr '\n' ' ' | sed 's/ *$//')
+    msg=${msg//$work\//}
+    msg=${msg//$model/MODEL}
+    msg=${msg//|/\\|}
+    local nlines
+    nlines=$(grep -v '^radz: execution provider' err.txt | grep -c .)
+    local shown="radz $*"
+    shown=${shown//$work\//}
+    shown=${shown//$model/MODEL}
+    rows+=("| $what | \`$shown\` | $rc | $msg |")
+    if [ $rc != 1 ] && [ $rc != 2 ]; then
+        echo "FAIL: $what: exit $rc" >&2
+        failures=$((failures + 1))
+    elif [ "$nlines" != 1 ]; then
+        echo "FAIL: $what: $nlines lines of error, expected one" >&2
+        failures=$((failures + 1))
+    fi
+}
+
+run "zero-byte file" classify --ep cpu empty.png
+run "text file named .png" classify --ep cpu text.png
+run "truncated PNG" classify --ep cpu truncated.png
+[ -n "$good_jpg" ] && run "truncated JPEG" classify --ep cpu --modality mri truncated.jpg
+run "PNG with a bad CRC" classify --ep cpu bad_crc.png
+run "header claiming 100000x100000" classify --ep cpu huge.png
+run "missing image file" classify --ep cpu nowhere.png
+run "unknown modality" classify --ep cpu --modality pet "$good"
+run "tampered package file" classify --ep cpu "$good" --model tampered
+run "missing package file" classify --ep cpu "$good" --model missing_file
+run "manifest missing a field" classify --ep cpu "$good" --model no_dims
+run "no package folder" classify --ep cpu "$good" --model nowhere
+run "empty finding description" classify --ep cpu --finding Fracture --description "" "$good"
+run "invalid UTF-8 finding text" classify --ep cpu --finding Fracture --description $'rib \xff\xfe' "$good"
+run "finding without a description" classify --ep cpu --finding Fracture "$good"
+run "CSV missing the path column" eval --ep cpu no_path_column.csv
+run "CSV with a value that is not 0/1" eval --ep cpu bad_value.csv
+run "unknown execution provider" classify --ep tpu "$good"
+run "ONNX Runtime library that is not one" classify --ort-lib text.png "$good"
+run "unreadable results document" compare text.png text.png
+
+out=$root/docs/results/reliability.md
+mkdir -p "$(dirname "$out")"
+{
+    echo "# Reliability: bad inputs through the radz CLI"
+    echo
+    echo "Written by \`scripts/reliability.sh\` ($(date -u +%Y-%m-%d), radz $("$root/$radz" --version | cut -d' ' -f2)," \
+         "package $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$model/manifest.json"))."
+    echo "Exit codes: 1 an input failed, 2 a usage error. MODEL is the package folder."
+    echo
+    echo "| input | command | exit | message |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+} > "$out"
+echo "wrote $out (${#rows[@]} inputs, $failures failed)"
+[ $failures = 0 ]
