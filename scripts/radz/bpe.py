@@ -30,6 +30,7 @@ times.
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import unicodedata
@@ -63,24 +64,19 @@ def to_symbols(piece: str) -> str:
 # ------------------------------------------------------------------------------- pre-tokenisation
 
 _JS_EXTRA_SPACE = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0xFEFF, 0x2028, 0x2029}
-_CLASS_CACHE: dict = {}
 
 
+@functools.lru_cache(maxsize=65536)
 def _char_class(ch: str) -> str:
     """'S' (ECMAScript white space), 'L' (letter), 'N' (number) or 'O' (anything else)."""
-    c = _CLASS_CACHE.get(ch)
-    if c is None:
-        cat = unicodedata.category(ch)
-        if cat == "Zs" or ord(ch) in _JS_EXTRA_SPACE:
-            c = "S"
-        elif cat[0] == "L":
-            c = "L"
-        elif cat[0] == "N":
-            c = "N"
-        else:
-            c = "O"
-        _CLASS_CACHE[ch] = c
-    return c
+    cat = unicodedata.category(ch)
+    if cat == "Zs" or ord(ch) in _JS_EXTRA_SPACE:
+        return "S"
+    if cat[0] == "L":
+        return "L"
+    if cat[0] == "N":
+        return "N"
+    return "O"
 
 
 _CONTRACTIONS = ("s", "t", "re", "ve", "m", "ll", "d")
