@@ -1,0 +1,271 @@
+#include "results.h"
+
+#include "file_io.h"
+#include "json_read.h"
+#include "json_util.h"
+
+#include <cmath>
+
+static const char * k_error_codes[5] = { "read", "limits", "decode", "model", "inference" };
+
+static bool valid_error_code(const std::string & c) {
+    for (const char * k : k_error_codes) {
+        if (c == k) return true;
+    }
+    return false;
+}
+
+static std::string opt_string(const std::optional<std::string> & s) {
+    return s ? json_string(*s) : "null";
+}
+
+std::string results_to_json(const results_doc & d) {
+    std::string s;
+    s += "{\n";
+    s += "  \"schema\": \"radz-results\",\n";
+    s += "  \"schema_version\": " + std::to_string(d.schema_version) + ",\n";
+    s += "  \"program\": {\"name\": " + json_string(d.program_name) + ", \"version\": " + json_string(d.program_version) +
+         ", \"build\": " + json_string(d.program_build) + "},\n";
+    s += "  \"package\": {\"name\": " + json_string(d.package_name) + ", \"manifest_sha256\": " +
+         json_string(d.package_manifest_sha256) + ", \"variant\": " + json_string(d.package_variant) + "},\n";
+    s += "  \"backend\": {\"execution_provider\": " + json_string(d.backend_execution_provider) + ", \"adapter\": " +
+         opt_string(d.backend_adapter) + ", \"threads\": " +
+         (d.backend_threads ? std::to_string(*d.backend_threads) : std::string("null")) + "},\n";
+    s += "  \"anchors\": {\"source\": " + json_string(d.anchors_source) + ", \"sha256\": " + json_string(d.anchors_sha256) +
+         ", \"findings\": " + std::to_string(d.anchors_findings) + "},\n";
+    s += "  \"images\": [";
+    for (size_t i = 0; i < d.images.size(); i++) {
+        const results_image & im = d.images[i];
+        s += i ? ",\n" : "\n";
+        s += "    {\n";
+        s += "      \"file\": " + json_string(im.file) + ",\n";
+        s += "      \"sha256\": " + opt_string(im.sha256) + ",\n";
+        s += "      \"modality\": " + json_string(im.modality);
+        if (im.width && im.height) {
+            s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
+        }
+        if (!im.feature.empty()) {
+            s += ",\n      \"feature\": [";
+            for (size_t k = 0; k < im.feature.size(); k++) {
+                s += (k ? ", " : "") + json_number(im.feature[k]);
+            }
+            s += "]";
+        }
+        if (!im.error) {
+            s += ",\n      \"findings\": [";
+            for (size_t k = 0; k < im.findings.size(); k++) {
+                const results_finding & f = im.findings[k];
+                s += k ? ",\n" : "\n";
+                s += "        {\"id\": " + json_string(f.id) + ", \"display\": " + json_string(f.display) +
+                     ", \"cosine\": " + json_number(f.cosine) + ", \"logit\": " + json_number(f.logit) +
+                     ", \"probability\": " + json_number(f.probability) + ", \"calibrated\": " +
+                     (f.calibrated ? "true" : "false") + ", \"source\": " + json_string(f.source) + "}";
+            }
+            s += im.findings.empty() ? "]" : "\n      ]";
+        }
+        if (im.timings_ms) {
+            const results_timings & t = *im.timings_ms;
+            s += ",\n      \"timings_ms\": {\"decode\": " + json_number(t.decode) + ", \"preprocess\": " + json_number(t.preprocess) +
+                 ", \"vision\": " + json_number(t.vision) + ", \"decoder\": " + json_number(t.decoder) +
+                 ", \"score\": " + json_number(t.score) + ", \"total\": " + json_number(t.total) + "}";
+        }
+        if (im.error) {
+            s += ",\n      \"error\": {\"code\": " + json_string(im.error->code) + ", \"message\": " + json_string(im.error->message) + "}";
+        }
+        s += "\n    }";
+    }
+    s += d.images.empty() ? "]\n" : "\n  ]\n";
+    s += "}\n";
+    return s;
+}
+
+static bool fail(std::string * err, const std::string & msg) {
+    if (err) *err = msg;
+    return false;
+}
+
+bool results_validate(const results_doc & d, const std::string & name, std::string * err) {
+    if (d.schema_version != 0) return fail(err, name + ": schema_version: expected 0, found " + std::to_string(d.schema_version));
+    const std::pair<const char *, const std::string *> required[] = {
+        { "program.name", &d.program_name }, { "program.version", &d.program_version }, { "program.build", &d.program_build },
+        { "package.name", &d.package_name }, { "package.variant", &d.package_variant },
+        { "backend.execution_provider", &d.backend_execution_provider }, { "anchors.source", &d.anchors_source },
+    };
+    for (const auto & r : required) {
+        if (r.second->empty()) return fail(err, name + ": " + r.first + ": empty");
+    }
+    if (d.anchors_findings < 0) return fail(err, name + ": anchors.findings: negative count");
+    for (size_t i = 0; i < d.images.size(); i++) {
+        const results_image & im = d.images[i];
+        const std::string w = name + ": images[" + std::to_string(i) + "]";
+        if (im.file.empty()) return fail(err, w + ".file: empty");
+        if (im.modality.empty()) return fail(err, w + ".modality: empty");
+        if (im.width.has_value() != im.height.has_value()) return fail(err, w + ": width and height go together");
+        if (im.width && (*im.width < 1 || *im.height < 1)) return fail(err, w + ": width and height must be positive");
+        for (size_t k = 0; k < im.feature.size(); k++) {
+            if (!std::isfinite(im.feature[k])) return fail(err, w + ".feature[" + std::to_string(k) + "]: not a finite number");
+        }
+        if (im.error) {
+            if (!valid_error_code(im.error->code)) {
+                return fail(err, w + ".error.code: expected read, limits, decode, model or inference, found \"" + im.error->code + "\"");
+            }
+            if (im.error->message.empty()) return fail(err, w + ".error.message: empty");
+            if (im.error->message.find('\n') != std::string::npos) return fail(err, w + ".error.message: more than one line");
+            if (!im.findings.empty()) return fail(err, w + ": findings and error together");
+        }
+        for (size_t k = 0; k < im.findings.size(); k++) {
+            const results_finding & f = im.findings[k];
+            const std::string wf = w + ".findings[" + std::to_string(k) + "]";
+            if (f.id.empty()) return fail(err, wf + ".id: empty");
+            if (!std::isfinite(f.cosine) || !std::isfinite(f.logit) || !std::isfinite(f.probability)) {
+                return fail(err, wf + ": cosine, logit and probability must be finite");
+            }
+            if (f.probability < 0.0 || f.probability > 1.0) return fail(err, wf + ".probability: outside [0, 1]");
+            for (size_t j = 0; j < k; j++) {
+                if (im.findings[j].id == f.id) return fail(err, wf + ".id: '" + f.id + "' appears twice");
+            }
+        }
+    }
+    return true;
+}
+
+static bool get_opt_int32(const json_reader & r, const json & obj, const std::string & where, const char * key,
+                          std::optional<int32_t> * out) {
+    const json * v = r.get(obj, where, key);
+    if (!v) return false;
+    if (v->is_null()) {
+        out->reset();
+        return true;
+    }
+    int64_t x = 0;
+    if (!r.as_int(*v, json_path(where, key), &x)) return false;
+    if (x < INT32_MIN || x > INT32_MAX) return r.fail(json_path(where, key), "integer out of range");
+    *out = (int32_t) x;
+    return true;
+}
+
+static bool get_opt_string(const json_reader & r, const json & obj, const std::string & where, const char * key,
+                           std::optional<std::string> * out) {
+    const json * v = r.get(obj, where, key);
+    if (!v) return false;
+    if (v->is_null()) {
+        out->reset();
+        return true;
+    }
+    std::string s;
+    if (!r.as_string(*v, json_path(where, key), &s)) return false;
+    *out = s;
+    return true;
+}
+
+bool results_parse(const std::string & text, const std::string & name, results_doc * out, std::string * err) {
+    json_reader r{ name, err };
+    json doc;
+    if (!json_parse_text(text, name, &doc, err)) return false;
+    if (!doc.is_object()) return r.fail("", "expected a JSON object, found " + json_describe(doc));
+    results_doc d;
+    std::string schema;
+    if (!r.get_string(doc, "", "schema", &schema)) return false;
+    if (schema != "radz-results") return r.fail("schema", "expected \"radz-results\", found \"" + schema + "\"");
+    int64_t version = -1;
+    if (!r.get_int(doc, "", "schema_version", &version)) return false;
+    if (version != 0) return r.fail("schema_version", "expected 0, found " + std::to_string(version) + " (this reader knows version 0 only)");
+    d.schema_version = 0;
+
+    const json * o = nullptr;
+    if (!r.get_object(doc, "", "program", &o)) return false;
+    if (!r.get_string(*o, "program", "name", &d.program_name)) return false;
+    if (!r.get_string(*o, "program", "version", &d.program_version)) return false;
+    if (!r.get_string(*o, "program", "build", &d.program_build)) return false;
+    if (!r.get_object(doc, "", "package", &o)) return false;
+    if (!r.get_string(*o, "package", "name", &d.package_name)) return false;
+    if (!r.get_string(*o, "package", "manifest_sha256", &d.package_manifest_sha256)) return false;
+    if (!r.get_string(*o, "package", "variant", &d.package_variant)) return false;
+    if (!r.get_object(doc, "", "backend", &o)) return false;
+    if (!r.get_string(*o, "backend", "execution_provider", &d.backend_execution_provider)) return false;
+    if (!get_opt_string(r, *o, "backend", "adapter", &d.backend_adapter)) return false;
+    if (!get_opt_int32(r, *o, "backend", "threads", &d.backend_threads)) return false;
+    if (!r.get_object(doc, "", "anchors", &o)) return false;
+    if (!r.get_string(*o, "anchors", "source", &d.anchors_source)) return false;
+    if (!r.get_string(*o, "anchors", "sha256", &d.anchors_sha256)) return false;
+    if (!r.get_int32(*o, "anchors", "findings", &d.anchors_findings)) return false;
+
+    const json * images = nullptr;
+    if (!r.get_array(doc, "", "images", &images)) return false;
+    for (size_t i = 0; i < images->size(); i++) {
+        const std::string w = json_path("images", i);
+        const json & im = (*images)[i];
+        if (!im.is_object()) return r.fail(w, "expected an object, found " + json_describe(im));
+        results_image ri;
+        if (!r.get_string(im, w, "file", &ri.file)) return false;
+        if (!get_opt_string(r, im, w, "sha256", &ri.sha256)) return false;
+        if (!r.get_string(im, w, "modality", &ri.modality)) return false;
+        if (im.contains("width") || im.contains("height")) {
+            std::optional<int32_t> wd, ht;
+            if (!get_opt_int32(r, im, w, "width", &wd) || !get_opt_int32(r, im, w, "height", &ht)) return false;
+            ri.width = wd;
+            ri.height = ht;
+        }
+        if (im.contains("feature")) {
+            const json * f = nullptr;
+            if (!r.get_array(im, w, "feature", &f)) return false;
+            for (size_t k = 0; k < f->size(); k++) {
+                double x = 0.0;
+                if (!r.as_number((*f)[k], json_path(w + ".feature", k), &x)) return false;
+                ri.feature.push_back((float) x);
+            }
+        }
+        if (im.contains("error") && !im["error"].is_null()) {
+            const json * e = nullptr;
+            if (!r.get_object(im, w, "error", &e)) return false;
+            results_error re;
+            if (!r.get_string(*e, w + ".error", "code", &re.code)) return false;
+            if (!r.get_string(*e, w + ".error", "message", &re.message)) return false;
+            ri.error = re;
+        } else {
+            const json * fs = nullptr;
+            if (!r.get_array(im, w, "findings", &fs)) return false;
+            for (size_t k = 0; k < fs->size(); k++) {
+                const std::string wf = json_path(w + ".findings", k);
+                const json & f = (*fs)[k];
+                if (!f.is_object()) return r.fail(wf, "expected an object, found " + json_describe(f));
+                results_finding rf;
+                if (!r.get_string(f, wf, "id", &rf.id)) return false;
+                if (!r.get_string(f, wf, "display", &rf.display)) return false;
+                if (!r.get_number(f, wf, "cosine", &rf.cosine)) return false;
+                if (!r.get_number(f, wf, "logit", &rf.logit)) return false;
+                if (!r.get_number(f, wf, "probability", &rf.probability)) return false;
+                if (!r.get_bool(f, wf, "calibrated", &rf.calibrated)) return false;
+                if (!r.get_string(f, wf, "source", &rf.source)) return false;
+                ri.findings.push_back(rf);
+            }
+        }
+        if (im.contains("timings_ms") && !im["timings_ms"].is_null()) {
+            const json * t = nullptr;
+            if (!r.get_object(im, w, "timings_ms", &t)) return false;
+            results_timings rt;
+            const std::string wt = w + ".timings_ms";
+            if (!r.get_number(*t, wt, "decode", &rt.decode) || !r.get_number(*t, wt, "preprocess", &rt.preprocess) ||
+                !r.get_number(*t, wt, "vision", &rt.vision) || !r.get_number(*t, wt, "decoder", &rt.decoder) ||
+                !r.get_number(*t, wt, "score", &rt.score) || !r.get_number(*t, wt, "total", &rt.total)) {
+                return false;
+            }
+            ri.timings_ms = rt;
+        }
+        d.images.push_back(std::move(ri));
+    }
+    if (!results_validate(d, name, err)) return false;
+    *out = std::move(d);
+    return true;
+}
+
+bool results_load(const std::string & path, results_doc * doc, std::string * err) {
+    std::string text;
+    if (!file_read_text(path, &text, 1u << 30, err)) return false;
+    return results_parse(text, file_base_name(path), doc, err);
+}
+
+bool results_save(const results_doc & doc, const std::string & path, std::string * err) {
+    if (!results_validate(doc, file_base_name(path), err)) return false;
+    return file_write_text(path, results_to_json(doc), err);
+}
