@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from . import ort, quantize, text
-from .export import DecoderGraph, VisionGraph, DECODER_OUTPUTS, Runner, dkam_text, image_inputs, load_trained, \
+from .export import ORT_CONFIG, DecoderGraph, VisionGraph, DECODER_OUTPUTS, Runner, dkam_text, image_inputs, load_trained, \
     text_inputs
 
 TOLERANCE = 1e-4
@@ -62,7 +62,7 @@ def check(train_dir: str, package: str, threads: int = 2) -> dict:
                              torch.from_numpy(inputs["pool_mask"]))
         return {k: v.numpy() for k, v in zip(DECODER_OUTPUTS, outs)}
 
-    with ort.OrtSession(threads=threads) as s:
+    with ort.OrtSession(threads=threads, config=ORT_CONFIG) as s:
         def compare(name, inputs_o, graph, torch_out, count):
             nonlocal worst, n_inputs
             got = s.run(graph, inputs_o)

@@ -31,6 +31,8 @@ OPSET = 17
 PACKAGE_NAME = "radz-tiny"
 VARIANTS = ("fp32", "int8", "int4")
 REFERENCE_PER_MODALITY = 256
+# Every reader runs every variant with this session config (docs/model-package.md section 8).
+ORT_CONFIG = {"session.disable_quant_qdq": "1"}
 
 
 def log(msg: str) -> None:
@@ -322,7 +324,7 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
     desc_tokens = [(f["id"], tok.encode(dkam_text(f, d))) for f in findings for d in text.DESCRIPTIONS[f["id"]]]
     emb_files = {"fp32": "embeddings.fp32.bin", "int8": "embeddings.int8.bin", "int4": "embeddings.int8.bin"}
     variants = {}
-    with ort.OrtSession(threads=threads) as s:
+    with ort.OrtSession(threads=threads, config=ORT_CONFIG) as s:
         for v in VARIANTS:
             tv = time.time()
             tab = table if v == "fp32" else quantize.dequantize_embeddings_int8(

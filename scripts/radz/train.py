@@ -48,11 +48,11 @@ class TrainConfig:
     mri_limit: int = 0
     vocab_size: int = 2048
     reports_per_image: int = 3      # tokenizer / LM corpus
-    lm_epochs: int = 4
+    lm_epochs: int = 6
     lm_steps_per_epoch: int = 150
     lm_batch: int = 32
     lm_lr: float = 1e-3
-    align_epochs: int = 12
+    align_epochs: int = 24
     align_batch: int = 64
     align_lr: float = 5e-4
     mri_per_epoch: int = 1500       # brain MRI images drawn per alignment epoch (0: all)
