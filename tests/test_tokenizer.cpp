@@ -286,6 +286,67 @@ TEST_CASE("tokenizer encode: invalid UTF-8 is rejected with its byte offset", "[
     CHECK(tokenizer_encode(t.get(), std::string("a\0b", 3), false, &ids, &err));
 }
 
+TEST_CASE("tokenizer encode: random bytes never crash, and fail exactly when not UTF-8", "[tokenizer]") {
+    tokenizer_ptr t = load(tiny_tokenizer());
+    uint32_t state = 12345;
+    auto next = [&]() {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    const unsigned char interesting[] = {0x00, 0x20, 0x41, 0x61, 0x7F, 0x80, 0xA9, 0xBF, 0xC2, 0xC3,
+                                         0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, '<', 's', '>'};
+    size_t valid = 0;
+    for (int n = 0; n < 3000; n++) {
+        std::string s;
+        const size_t len = next() % 24;
+        for (size_t i = 0; i < len; i++) {
+            s += static_cast<char>((next() % 3) ? interesting[next() % sizeof(interesting)] : next() % 256);
+        }
+        size_t off = 0;
+        const bool ok_utf8 = utf8_validate(s.data(), s.size(), &off);
+        std::vector<int32_t> ids;
+        std::string err;
+        const bool ok = tokenizer_encode(t.get(), s, false, &ids, &err);
+        INFO(show(s) << " " << err);
+        REQUIRE(ok == ok_utf8);
+        if (!ok) {
+            REQUIRE(off < s.size());
+            REQUIRE(err == "invalid UTF-8 at byte " + std::to_string(off) + " of " + std::to_string(s.size()));
+            continue;
+        }
+        valid++;
+        std::string back;
+        REQUIRE(tokenizer_decode(t.get(), ids, false, &back, &err));
+        REQUIRE(utf8_validate(back.data(), back.size(), nullptr));
+    }
+    CHECK(valid > 100);
+}
+
+TEST_CASE("tokenizer pipeline: Strip, Split on a string, Metaspace with split", "[tokenizer]") {
+    json j = tiny_tokenizer();
+    j["normalizer"] = json::parse(R"({"type": "Strip", "strip_left": true, "strip_right": true})");
+    j["pre_tokenizer"] = json::parse(R"({"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"String": "-"}, "behavior": "Removed", "invert": false},
+        {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true}]})");
+    j["post_processor"] = nullptr;
+    j["decoder"] = json::parse(R"({"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always"})");
+    tokenizer_ptr t = load(j);
+    // "  a b-ab \n" -> "a b-ab" -> ["a b", "ab"] -> ["▁a", "▁b"], ["▁ab"] -> BPE each.
+    CHECK(enc(t.get(), "  a b-ab \n") == std::vector<int32_t>{9, 5, 7, 5, 8});
+    CHECK(dec(t.get(), {9, 5, 7}) == "a b");
+
+    j["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Isolated";
+    j["pre_tokenizer"]["pretokenizers"][1]["split"] = false;
+    j["pre_tokenizer"]["pretokenizers"][1]["prepend_scheme"] = "never";
+    t = load(j);
+    // ["a b", "-", "ab"] -> "a▁b" (a, ▁, b), "-" (unk), "ab".
+    CHECK(enc(t.get(), "a b-ab") == std::vector<int32_t>{6, 5, 7, 0, 8});
+
+    j["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "MergedWithNext";
+    CHECK(load_error(j) == "tokenizer.json: pre_tokenizer.pretokenizers[0].behavior: unsupported split behavior "
+                           "\"MergedWithNext\" (supported: Isolated, Removed)");
+}
+
 namespace {
 
 struct reference_result {

