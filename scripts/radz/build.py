@@ -129,13 +129,30 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
     return manifest
 
 
+def recipe_command(argv: list[str], package: str) -> str:
+    """The command line as run from scripts/, with the output folder relative to the repo root (no machine paths)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--out":
+            skip = True
+            continue
+        if a.startswith("--out="):
+            continue
+        out.append(a)
+    rel = os.path.relpath(package, REPO_ROOT).replace(os.sep, "/")
+    return "cd scripts && python3 -m radz.build " + " ".join(out + ["--out", "../" + rel])
+
+
 def build(args) -> int:
     t0 = time.time()
     package = os.path.abspath(args.out)
     work = package.rstrip("/") + "-work"
     train_dir = os.path.join(work, "train")
     cfg = train_mod.make_config(args)
-    command = "python3 -m radz.build " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
+    command = recipe_command(sys.argv[1:] if args.argv is None else args.argv, package)
     timings = {}
 
     res = train_mod.train(cfg, train_dir, args.data, args.resume)
