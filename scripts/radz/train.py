@@ -446,6 +446,12 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
 
     # Tokenizer on the generated training text.
     mc = ModelConfig.from_dict(cfg.model)
+    if not 1 <= mc.n_cls <= 16:
+        raise SystemExit(f"config model.n_cls: expected 1..16, found {mc.n_cls}")
+    if not 0 <= mc.feature_layer <= mc.n_layers:
+        raise SystemExit(f"config model.feature_layer: expected 0 (penultimate) or 1..{mc.n_layers}, found {mc.feature_layer}")
+    if mc.hidden_size % mc.n_heads:
+        raise SystemExit(f"config model.hidden_size: {mc.hidden_size} is not a multiple of n_heads {mc.n_heads}")
     mods = [m["id"] for m in text.MODALITIES]
     specials = special_token_strings(mc.n_cls, mods)
     rng = random.Random(epoch_seed(cfg.seed, 0, 0))
@@ -527,6 +533,10 @@ def make_config(args) -> TrainConfig:
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
+    for name in ("n_cls", "lora_rank", "feature_layer"):
+        v = getattr(args, name)
+        if v is not None:
+            cfg.model[name] = v
     if args.threads is not None:
         cfg.threads = args.threads
     if args.mri_train_split:
@@ -545,6 +555,9 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--align-batch", type=int, default=None)
     ap.add_argument("--mri-per-epoch", type=int, default=None)
     ap.add_argument("--mri-train-split", default=None, help="CSV path,label relative to the repo root")
+    ap.add_argument("--n-cls", type=int, default=None, help="K, the number of <ImgCls>/<TxtCls> tokens (1..16, default 4)")
+    ap.add_argument("--lora-rank", type=int, default=None)
+    ap.add_argument("--feature-layer", type=int, default=None, help="1-based decoder layer pooled (default: penultimate)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
 
