@@ -203,6 +203,17 @@ def build(args) -> int:
                         "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
             command=command, seed=cfg.seed))
     write_manifest(package, info, recipe, gold, name, description)
+    if not cfg.quick:
+        from . import evaluate
+        t1 = time.time()
+        ev = evaluate.evaluate(package, "fp32", args.data, [f for f in range(5) if f not in cfg.train_folds] or [1],
+                               args.mri_test_split, threads=cfg.threads)
+        with open(os.path.join(work, "eval.fp32.json"), "w") as f:
+            json.dump(ev, f, indent=1)
+        timings["evaluate"] = time.time() - t1
+        print(f"evaluation (fp32): cxr mean AUC seen {ev['cxr'].get('mean_auc_seen', float('nan')):.3f}, held out "
+              f"{ev['cxr'].get('mean_auc_held_out', float('nan')):.3f}; mri top-1 {ev['mri']['top1_accuracy']:.3f}, "
+              f"mean AUC {ev['mri']['mean_auc']:.3f} ({work}/eval.fp32.json)", flush=True)
     timings["total"] = time.time() - t0
     with open(os.path.join(work, "build.json"), "w") as f:
         json.dump({"timings_s": timings, "weights_sha256": res["weights_sha256"], "package": package}, f, indent=1)
