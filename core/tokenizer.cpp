@@ -401,7 +401,7 @@ pre_tokenizer parse_pre_tokenizer(const json & j, const std::string & path) {
         }
         p.prefix = find_field(j, "add_prefix_space") ? get_bool(j, path, "add_prefix_space", false)
                                                      : p.scheme != PREPEND_NEVER;
-        p.split = get_bool(j, path, "split", false);
+        p.split = get_bool(j, path, "split", true); // `tokenizers` splits unless told not to
     } else if (type == "Split") {
         p.type = PRE_SPLIT;
         if (get_bool(j, path, "invert", false)) {

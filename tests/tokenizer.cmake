@@ -75,3 +75,27 @@ if (RADZ_PYTHON3)
     add_test(NAME tokenizer_corpus_up_to_date
         COMMAND ${RADZ_PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/gen_tokenizer_corpus.py --check ${RADZ_TOKENIZER_CORPUS})
 endif()
+
+# The command line: `radz tokenize` (native/cli/cmd_tokenize.cpp) on the real LLaMA-2 package file.
+if (TARGET radz)
+    set(_radz_tok_l2 ${RADZ_TOKENIZER_REF_DIR}/llama2.tokenizer.json)
+    add_test(NAME tokenizer_cli_encode
+        COMMAND radz tokenize --tokenizer ${_radz_tok_l2} "Hello world." "")
+    set_tests_properties(tokenizer_cli_encode PROPERTIES
+        PASS_REGULAR_EXPRESSION "^\\[1,22557,1526,28723\\]\n\\[1\\]\n$")
+    add_test(NAME tokenizer_cli_stdin
+        COMMAND sh -c "printf 'Hello world.\\n\\nno\\n' | \"$<TARGET_FILE:radz>\" tokenize --no-special --tokenizer '${_radz_tok_l2}'")
+    set_tests_properties(tokenizer_cli_stdin PROPERTIES
+        PASS_REGULAR_EXPRESSION "^\\[22557,1526,28723\\]\n\\[\\]\n\\[708\\]\n$")
+    add_test(NAME tokenizer_cli_decode
+        COMMAND radz tokenize --decode --tokenizer ${_radz_tok_l2} "[1,22557,1526,28723]" "1 22557")
+    set_tests_properties(tokenizer_cli_decode PROPERTIES
+        PASS_REGULAR_EXPRESSION "^\"<s> Hello world.\"\n\"<s> Hello\"\n$")
+    # Invalid UTF-8 on stdin: a null line, the byte offset on stderr, exit code 1.
+    add_test(NAME tokenizer_cli_invalid_utf8
+        COMMAND sh -c "printf 'ok\\n\\303(\\n' | \"$<TARGET_FILE:radz>\" tokenize --tokenizer '${_radz_tok_l2}'; echo \"rc=$?\"")
+    set_tests_properties(tokenizer_cli_invalid_utf8 PROPERTIES
+        PASS_REGULAR_EXPRESSION "input 2: invalid UTF-8 at byte 0 of 2.*rc=1")
+    set_tests_properties(tokenizer_cli_encode tokenizer_cli_stdin tokenizer_cli_decode tokenizer_cli_invalid_utf8
+        PROPERTIES FIXTURES_REQUIRED tokenizer_ref)
+endif()
