@@ -1,0 +1,212 @@
+"""End-to-end test of the desktop app (radz-app) in its test mode, under a virtual X server.
+
+Runs `radz-app --image X --screenshot --results --layout` and `radz classify --json` on the
+same image and checks:
+  - the app's results equal the CLI's (`radz compare` with tight tolerances, and number by number);
+  - the image region of the screenshot correlates with the input image (>= 0.9 after resizing);
+  - one bar per finding, sorted, each bar's length in the layout and in the screenshot's pixels
+    matching its probability;
+  - a missing model gives a one-line error and a non-zero exit.
+Prints one line per check and a final "N passed, N failed"; exits 1 on any failure.
+
+    /usr/bin/python3 tests/test_app.py --app build/radz-app --cli build/radz \
+        --model build/quick-package --work build/test_app_work [--image X.png] [--keep-screenshot F]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+TIMEOUT_S = 400
+
+
+class checks:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}" + (f": {detail}" if detail else ""))
+        else:
+            self.failed += 1
+            print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+        sys.stdout.flush()
+        return ok
+
+
+def run(cmd: list, out_path: Path = None, env: dict = None) -> subprocess.CompletedProcess:
+    print("$ " + " ".join(str(c) for c in cmd))
+    stdout = open(out_path, "wb") if out_path else subprocess.PIPE
+    try:
+        return subprocess.run([str(c) for c in cmd], stdout=stdout, stderr=subprocess.PIPE, timeout=TIMEOUT_S,
+                              env=env)
+    finally:
+        if out_path:
+            stdout.close()
+
+
+def golden_cxr_image(model: Path) -> Path:
+    golden = json.loads((model / "golden" / "golden.json").read_text())
+    for im in golden["images"]:
+        if im["modality"] == "cxr":
+            return model / "golden" / im["file"]
+    raise SystemExit(f"{model}/golden/golden.json: no cxr image")
+
+
+def x_server_cmd() -> list:
+    """xvfb-run when there is no display (the usual case in tests)."""
+    if os.environ.get("DISPLAY") and not os.environ.get("RADZ_TEST_FORCE_XVFB"):
+        return []
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        raise SystemExit("test_app.py: no DISPLAY and no xvfb-run (apt-get install xvfb)")
+    return [xvfb, "-a", "-s", "-screen 0 1400x900x24"]
+
+
+def grey(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("L"), dtype=np.float64)
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    d = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / d) if d > 0 else 0.0
+
+
+def fill_run_length(shot: np.ndarray, bar: dict) -> float:
+    """Pixels of the bar's fill colour along its middle row, counted from the track's left end."""
+    color = np.array(bar["fill_color"], dtype=np.int32)
+    t = bar["track"]
+    y = int(t["y"] + t["h"] / 2)
+    x0 = int(round(t["x"]))
+    x1 = int(round(t["x"] + t["w"]))
+    row = shot[y, x0:x1, :3].astype(np.int32)
+    near = np.abs(row - color).max(axis=1) <= 24
+    n = 0
+    while n < len(near) and near[n]:
+        n += 1
+    return float(n)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--app", required=True, type=Path)
+    ap.add_argument("--cli", required=True, type=Path)
+    ap.add_argument("--model", required=True, type=Path)
+    ap.add_argument("--work", required=True, type=Path)
+    ap.add_argument("--image", type=Path, help="default: the package's first golden chest X-ray")
+    ap.add_argument("--keep-screenshot", type=Path, help="copy the screenshot here (docs/app-screenshot.png)")
+    args = ap.parse_args()
+
+    c = checks()
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    if not (args.model / "manifest.json").is_file():
+        c.check("model package", False, f"{args.model}/manifest.json not found (scripts/build_package.sh --quick)")
+        print(f"{c.passed} passed, {c.failed} failed")
+        return 1
+    image = args.image or golden_cxr_image(args.model)
+    shot_path, app_json, layout_path = work / "app.png", work / "app.json", work / "layout.json"
+    cli_json = work / "cli.json"
+    env = dict(os.environ)
+    env["XDG_CONFIG_HOME"] = str(work / "config")  # never the user's settings
+
+    # 1. The app in test mode.
+    r = run(x_server_cmd() + [args.app, "--image", image, "--model", args.model, "--ep", "cpu", "--modality", "cxr",
+                               "--screenshot", shot_path, "--results", app_json, "--layout", layout_path], env=env)
+    app_ok = c.check("radz-app test mode exits 0", r.returncode == 0,
+                     f"exit {r.returncode}; stderr: {r.stderr.decode(errors='replace').strip()[-800:]}")
+    for p in (shot_path, app_json, layout_path):
+        c.check(f"radz-app wrote {p.name}", p.is_file() and p.stat().st_size > 0)
+    if not (app_ok and shot_path.is_file() and app_json.is_file() and layout_path.is_file()):
+        print(f"{c.passed} passed, {c.failed} failed")
+        return 1
+    if args.keep_screenshot:
+        shutil.copyfile(shot_path, args.keep_screenshot)
+
+    # 2. The same image through the CLI; the app's results must equal them.
+    r = run([args.cli, "classify", "--json", "--ep", "cpu", "--modality", "cxr", "--model", args.model, image],
+            out_path=cli_json)
+    c.check("radz classify --json exits 0", r.returncode == 0, r.stderr.decode(errors="replace").strip()[-400:])
+    r = run([args.cli, "compare", cli_json, app_json, "--tol-prob", "1e-7", "--tol-cos", "1e-7",
+             "--tol-logit", "1e-6", "--min-feature-cos", "0.9999999"])
+    c.check("radz compare CLI vs app (tolerances 1e-7)", r.returncode == 0,
+            (r.stdout + r.stderr).decode(errors="replace").strip().splitlines()[-1:])
+    app = json.loads(app_json.read_text())
+    cli = json.loads(cli_json.read_text())
+    c.check("app results name the app", app["program"]["name"] == "radz-app", app["program"]["name"])
+    a_im, c_im = app["images"][0], cli["images"][0]
+    same = (a_im["sha256"] == c_im["sha256"] and
+            [(f["id"], f["probability"], f["logit"], f["cosine"], f["calibrated"]) for f in a_im["findings"]] ==
+            [(f["id"], f["probability"], f["logit"], f["cosine"], f["calibrated"]) for f in c_im["findings"]] and
+            a_im.get("feature") == c_im.get("feature"))
+    c.check("app and CLI findings and feature identical (9 significant digits)", same)
+
+    # 3. The screenshot's image region is the input image.
+    layout = json.loads(layout_path.read_text())
+    shot_img = Image.open(shot_path).convert("RGB")
+    shot = np.asarray(shot_img)
+    c.check("screenshot size = window", shot.shape[1] == layout["window"]["width"] and
+            shot.shape[0] == layout["window"]["height"], f"{shot.shape[1]}x{shot.shape[0]}")
+    rect = layout.get("image")
+    if c.check("layout has the image rectangle", bool(rect) and rect["w"] >= 64 and rect["h"] >= 64, str(rect)):
+        src = Image.open(image)
+        box = (int(round(rect["x"])), int(round(rect["y"])), int(round(rect["x"] + rect["w"])),
+               int(round(rect["y"] + rect["h"])))
+        region = shot_img.crop(box).resize(src.size, Image.BOX)
+        r_img = correlation(grey(region), grey(src))
+        c.check("screenshot image region correlates with the input (>= 0.9)", r_img >= 0.9, f"r = {r_img:.4f}")
+        # And something else is not: a shifted crop of the window must not correlate as well.
+        off = shot_img.crop((0, 0, box[2] - box[0], box[3] - box[1])).resize(src.size, Image.BOX)
+        c.check("a region away from the image does not (< 0.5)", correlation(grey(off), grey(src)) < 0.5)
+
+    # 4. Bars: one per finding, sorted, lengths match the probabilities.
+    bars = layout["bars"]
+    probs = {f["id"]: f["probability"] for f in a_im["findings"]}
+    c.check("one bar per finding", sorted(b["id"] for b in bars) == sorted(probs),
+            f"{len(bars)} bars, {len(probs)} findings")
+    c.check("bars show the results' probabilities",
+            all(abs(b["probability"] - probs.get(b["id"], -1)) <= 1e-9 for b in bars))
+    normal = [b for b in bars if b["id"] == "No_Finding"]
+    others = [b["probability"] for b in bars if b["id"] != "No_Finding"]
+    c.check("findings sorted by probability", others == sorted(others, reverse=True))
+    c.check("No_Finding placed apart, after the others",
+            not normal or bars[-1]["id"] == "No_Finding")
+    geo = [abs(b["fill"]["w"] - b["probability"] * b["track"]["w"]) for b in bars]
+    c.check("bar fill = probability x track (layout, 0.5 px)", max(geo) <= 0.5, f"max error {max(geo):.3f} px")
+    errs = []
+    for b in bars:
+        measured = fill_run_length(shot, b)
+        errs.append((abs(measured - b["probability"] * b["track"]["w"]), b["id"], measured))
+    worst = max(errs)
+    c.check("bar lengths in the screenshot's pixels match the probabilities (2 px)", worst[0] <= 2.0,
+            f"worst {worst[1]}: {worst[0]:.2f} px off ({worst[2]:.0f} px of its colour)")
+    spread = max(b["probability"] for b in bars) - min(b["probability"] for b in bars)
+    c.check("the bars differ (probabilities spread over >= 5%)", spread >= 0.05, f"spread {spread:.3f}")
+    uncal = [b for b in bars if not b["calibrated"]]
+    c.check("uncalibrated findings drawn in their own colour",
+            all(b["fill_color"] != bars[0]["fill_color"] for b in uncal if bars[0]["calibrated"]))
+
+    # 5. A missing model: a clear one-line error, exit 1.
+    r = run(x_server_cmd() + [args.app, "--image", image, "--model", work / "no-such-model", "--results",
+                               work / "none.json"], env=env)
+    err = r.stderr.decode(errors="replace")
+    c.check("missing model: exit 1 with an error naming it", r.returncode == 1 and "no-such-model" in err,
+            f"exit {r.returncode}: {err.strip()[-300:]}")
+
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
