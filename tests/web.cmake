@@ -1,0 +1,34 @@
+# Web tests (issue 6), included by tests/CMakeLists.txt; Emscripten only.
+#
+#   test_pipeline_wasm   tests/test_pipeline.cpp unchanged, built to wasm with the backend on
+#                        ONNX Runtime Web (web/test/backend_ort.h maps ort_backend_create to
+#                        it), run by node: pipeline goldens, batches, user findings, bad inputs,
+#                        on the package in RADZ_TEST_PACKAGE (read through -sNODERAWFS).
+
+if (NOT EMSCRIPTEN)
+    return()
+endif()
+get_property(_radz_web_done GLOBAL PROPERTY RADZ_WEB_TESTS_INCLUDED)
+if (_radz_web_done)
+    return()
+endif()
+set_property(GLOBAL PROPERTY RADZ_WEB_TESTS_INCLUDED TRUE)
+
+if (NOT DEFINED RADZ_TEST_PACKAGE)
+    set(RADZ_TEST_PACKAGE ${CMAKE_SOURCE_DIR}/build/quick-package
+        CACHE PATH "Model package used by the runtime tests")
+endif()
+
+add_executable(test_pipeline_wasm ${CMAKE_SOURCE_DIR}/tests/test_pipeline.cpp
+               ${CMAKE_SOURCE_DIR}/web/test/backend_ort_shim.cpp ${CMAKE_SOURCE_DIR}/web/test/test_main.cpp)
+target_include_directories(test_pipeline_wasm PRIVATE ${CMAKE_SOURCE_DIR}/web/test)
+target_include_directories(test_pipeline_wasm SYSTEM PRIVATE ${RADZ_SYSDEPS_DIR})
+target_link_libraries(test_pipeline_wasm PRIVATE radz_ortweb radz_core)
+target_compile_definitions(test_pipeline_wasm PRIVATE RADZ_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                           RADZ_TEST_PACKAGE="${RADZ_TEST_PACKAGE}")
+target_compile_options(test_pipeline_wasm PRIVATE -fexceptions)
+target_link_options(test_pipeline_wasm PRIVATE -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node
+                    "-sEXPORTED_FUNCTIONS=[_main,_malloc,_free]")
+add_test(NAME test_pipeline_wasm COMMAND test_pipeline_wasm)
+set_tests_properties(test_pipeline_wasm PROPERTIES TIMEOUT 900
+                     ENVIRONMENT "RADZ_ORT_WEB_DIR=${RADZ_ORT_WEB_DIR}")
