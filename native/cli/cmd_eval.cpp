@@ -160,7 +160,9 @@ int cmd_eval(int argc, char ** argv) {
         finding_eval e;
         e.id          = af.id;
         e.display     = af.display;
-        e.normal      = af.kind == "normal";
+        // The normal finding (No_Finding) stays out of the mean of a multi-label modality; in a
+        // multiclass one (mri: notumor) every class is a finding (docs/model-package.md section 5).
+        e.normal      = af.kind == "normal" && package_modality_find(s.pkg, modality)->task != "multiclass";
         e.calibrated  = af.calibration.kind == "labels";
         e.table_index = (int32_t) t;
         e.column      = labels_find(set, af.id);

@@ -3,6 +3,8 @@
 #include "commands.h"
 #include "file_io.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 static const char * const HELP =
@@ -51,7 +53,15 @@ int cmd_info(int argc, char ** argv) {
         std::printf("package   %s (format %d), %s\n", pkg.name.c_str(), pkg.format_version, dir.c_str());
         std::printf("          %s\n", pkg.description.c_str());
         std::printf("manifest  sha256 %s, %zu files verified\n", pkg.manifest_sha256.c_str(), pkg.files.size());
-        std::printf("recipe    %s\n", pkg.recipe_json.c_str());
+        const auto recipe = nlohmann::json::parse(pkg.recipe_json, nullptr, false);
+        if (recipe.is_object()) {
+            auto str = [&](const char * k) {
+                return recipe.contains(k) ? (recipe[k].is_string() ? recipe[k].get<std::string>() : recipe[k].dump())
+                                          : std::string("?");
+            };
+            std::printf("recipe    %s (seed %s, commit %s, torch %s, %s)\n", str("command").c_str(), str("seed").c_str(),
+                        str("git_commit").c_str(), str("torch_version").c_str(), str("created").c_str());
+        }
         std::printf("dims      D %d, E %d, V %d, P %d image tokens, K %d, decoder %d of %d layers, max_length %d\n",
                     pkg.dims.hidden_size, pkg.dims.feature_dim, pkg.dims.vocab_size, pkg.dims.image_tokens,
                     package_k(pkg), pkg.dims.feature_layer, pkg.dims.n_layers, pkg.sequence.max_length);
