@@ -1,0 +1,373 @@
+// The page's main thread: interface only. Every WebAssembly and ONNX Runtime Web call happens in
+// worker.js; this file moves bytes and results between the interface and the worker.
+//
+// URL parameters: backend=auto|wasm|webgpu (default auto: WebGPU when an adapter exists, else
+// wasm; "webgpu" never falls back), threads=N (wasm threads), model=URL (default "model/").
+// window.radz is a small scripting interface used by the browser tests (same paths as the UI).
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const log = [];          // {t, event, ...}: what the tests read
+const t0 = performance.now();
+function note(event, extra) { log.push({ t: performance.now() - t0, event, ...extra }); }
+
+let worker = null;
+let nextId = 1;
+const pending = new Map();
+let info = null;
+let samples = [];
+let current = null;      // {name, bytes | sample, modality, draw}
+
+function request(msg) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, ...msg }, msg.bytes ? [msg.bytes] : []);
+  });
+}
+
+function status(text, isError) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', !!isError);
+}
+
+function fmtBytes(n) { return (n / 1048576).toFixed(1) + ' MB'; }
+
+function backendMode() {
+  if ($('force-wasm').checked) return 'wasm';
+  const b = params.get('backend');
+  return b === 'wasm' || b === 'webgpu' ? b : 'auto';
+}
+
+async function waitForServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    await navigator.serviceWorker.register('sw.js');
+    if (navigator.serviceWorker.controller) return;
+    await new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
+      setTimeout(resolve, 5000);
+    });
+  } catch (e) {
+    note('sw-error', { error: String(e) });
+  }
+}
+
+function startWorker() {
+  if (worker) worker.terminate();
+  for (const p of pending.values()) p.reject(new Error('the model was reloaded'));
+  pending.clear();
+  worker = new Worker('worker.js', { type: 'module' });
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.type === 'progress') {
+      note('progress', { done: m.done, total: m.total });
+      $('progress').max = Math.max(1, m.total);
+      $('progress').value = m.done;
+      $('progress-text').textContent = fmtBytes(m.done) + ' of ' + fmtBytes(m.total) + (m.file ? ' (' + m.file + ')' : '');
+      return;
+    }
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m); else p.reject(new Error(m.error));
+  };
+  worker.onerror = (e) => { status('The worker failed: ' + e.message, true); note('worker-error', { error: e.message }); };
+}
+
+function setEnabled(on) {
+  for (const id of ['modality', 'file', 'add-name', 'add-desc', 'add-button', 'export']) $(id).disabled = !on;
+  for (const b of document.querySelectorAll('#gallery button')) b.disabled = !on;
+}
+
+async function load() {
+  document.body.dataset.state = 'loading';
+  setEnabled(false);
+  note('load-start', { backend: backendMode() });
+  startWorker();
+  const threads = parseInt(params.get('threads') || '0', 10) || 0;
+  let r;
+  try {
+    r = await request({ type: 'open', model: params.get('model') || 'model/', backend: backendMode(), threads });
+  } catch (e) {
+    document.body.dataset.state = 'error';
+    $('progress-text').textContent = 'Could not load the model: ' + e.message;
+    $('progress-text').classList.add('error');
+    status('Could not load the model: ' + e.message, true);
+    note('load-error', { error: e.message });
+    return;
+  }
+  info = r.info;
+  samples = r.samples;
+  const b = info.backend;
+  $('backend').textContent = 'Backend: ' + (b.execution_provider === 'webgpu'
+    ? 'WebGPU on ' + (b.adapter || 'an unnamed adapter')
+    : 'wasm, ' + b.threads + (b.threads === 1 ? ' thread' : ' threads') + (r.why ? ' (' + r.why + ')' : ''))
+    + '; ' + b.runtime + '; model ' + info.package.name + ' ' + info.package.variant
+    + (r.crossOriginIsolated ? '' : '; not cross-origin isolated (one thread)');
+  showTimings({ 'fetch runtime + model': r.timings.fetch, 'start module': r.timings.module,
+    'open graphs': r.timings.open, 'load total': r.timings.total });
+  fillModalities();
+  fillDocs(r.docs);
+  await fillGallery();
+  setEnabled(true);
+  document.body.dataset.state = 'ready';
+  note('model-loaded', { info, bytes: r.bytes, timings: r.timings });
+  if (current) classifyCurrent();
+}
+
+function fillModalities() {
+  const sel = $('modality');
+  const keep = sel.value;
+  sel.textContent = '';
+  for (const m of info.modalities) {
+    const o = document.createElement('option');
+    o.value = m.id;
+    o.textContent = m.display;
+    sel.appendChild(o);
+  }
+  const ids = info.modalities.map((m) => m.id);
+  sel.value = ids.includes(keep) ? keep : ids.includes('cxr') ? 'cxr' : ids[0];
+}
+
+function fillDocs(docs) {
+  const box = $('docs');
+  box.textContent = '';
+  for (const [path, text] of Object.entries(docs)) {
+    const h = document.createElement('h3');
+    h.textContent = path;
+    const pre = document.createElement('pre');
+    pre.textContent = text;
+    box.append(h, pre);
+  }
+}
+
+// Draws image bytes into a canvas without any network request (no <img src>).
+async function drawBytes(canvas, bytes) {
+  const bmp = await createImageBitmap(new Blob([bytes]));
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#111';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const s = Math.min(canvas.width / bmp.width, canvas.height / bmp.height);
+  const w = bmp.width * s, h = bmp.height * s;
+  ctx.drawImage(bmp, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+  const size = { width: bmp.width, height: bmp.height };
+  bmp.close();
+  return size;
+}
+
+async function fillGallery() {
+  const ul = $('gallery');
+  ul.textContent = '';
+  for (const s of samples) {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.sample = s.path;
+    const mod = info.modalities.find((m) => m.id === s.modality);
+    b.setAttribute('aria-label', 'Sample ' + s.file + (mod ? ', ' + mod.display : '') + (s.label ? ', labelled ' + s.label : ''));
+    const c = document.createElement('canvas');
+    c.width = 96;
+    c.height = 96;
+    const cap = document.createElement('span');
+    cap.textContent = (mod ? mod.display + ': ' : '') + (s.label || s.file);
+    b.append(c, cap);
+    b.addEventListener('click', () => pickSample(s));
+    li.appendChild(b);
+    ul.appendChild(li);
+    if (s.bytes) await drawBytes(c, s.bytes).catch(() => {});
+  }
+}
+
+function isPngOrJpeg(bytes) {
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= 8 && png.every((v, i) => bytes[i] === v)) return true;
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+async function pickFile(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (!isPngOrJpeg(bytes)) {
+    status(file.name + ' is not a PNG or JPEG image; RadZ reads PNG and JPEG files.', true);
+    return;
+  }
+  current = { name: file.name, bytes, modality: null };
+  return classifyCurrent();
+}
+
+function pickSample(s) {
+  if (s.modality && info.modalities.some((m) => m.id === s.modality)) $('modality').value = s.modality;
+  current = { name: s.file, sample: s.path, bytes: s.bytes, modality: null };
+  return classifyCurrent();
+}
+
+async function classifyCurrent() {
+  const c = current;
+  const modality = $('modality').value;
+  status('Classifying ' + c.name + '…');
+  const shown = drawBytes($('image'), c.bytes).then((size) => {
+    $('image').setAttribute('aria-label', 'The image ' + c.name + ', ' + size.width + ' by ' + size.height + ' pixels');
+    const ratio = size.width / size.height;
+    $('image-note').textContent = c.name + ', ' + size.width + '×' + size.height + (ratio > 1.1 || ratio < 1 / 1.1
+      ? '. Not square: the model sees it stretched to 64×64.' : '');
+  }, () => { $('image-note').textContent = c.name + ': the browser cannot show this image.'; });
+  note('classify-start', { name: c.name, modality });
+  let r;
+  try {
+    r = await request(c.sample ? { type: 'classify', name: c.name, sample: c.sample, modality }
+      : { type: 'classify', name: c.name, bytes: c.bytes.slice().buffer, modality });
+  } catch (e) {
+    status(e.message, true);
+    note('classify-error', { name: c.name, error: e.message });
+    return { error: e.message };
+  }
+  await shown;
+  if (r.error) {
+    status(r.error, true);
+    $('findings').textContent = '';
+    note('result-shown', { name: c.name, error: r.error });
+    return r.image;
+  }
+  showFindings(r.image);
+  const t = r.image.timings_ms || {};
+  showTimings({ decode: t.decode, preprocess: t.preprocess, vision: t.vision, decoder: t.decoder, score: t.score,
+    'image total': t.total, 'request (worker round trip)': r.ms });
+  status(c.name + ': ' + r.image.findings.length + ' findings for ' +
+    $('modality').selectedOptions[0].textContent + ' in ' + r.ms.toFixed(0) + ' ms.');
+  note('result-shown', { name: c.name, modality, image: r.image });
+  return r.image;
+}
+
+function showFindings(image) {
+  const ol = $('findings');
+  ol.textContent = '';
+  const byId = new Map(info.findings.filter((f) => f.modality === image.modality).map((f) => [f.id, f]));
+  const sorted = image.findings.slice().sort((a, b) => b.probability - a.probability);
+  for (const f of sorted) {
+    const meta = byId.get(f.id) || {};
+    const li = document.createElement('li');
+    li.className = f.calibrated ? 'cal' : 'uncal';
+    li.dataset.id = f.id;
+    li.dataset.probability = String(f.probability);
+    const pct = (100 * f.probability).toFixed(1) + '%';
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = f.display;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.setAttribute('role', 'img');
+    bar.setAttribute('aria-label', f.display + ' ' + pct);
+    const fill = document.createElement('span');
+    fill.style.width = (100 * f.probability).toFixed(2) + '%';
+    bar.appendChild(fill);
+    const p = document.createElement('span');
+    p.className = 'pct';
+    p.textContent = pct;
+    const tags = document.createElement('span');
+    tags.className = 'tags';
+    tags.textContent = (f.calibrated ? 'calibrated' : 'uncalibrated') + (meta.kind === 'normal' ? ' · normal' : '')
+      + (f.source === 'user' ? ' · your finding' : '') + (meta.truncated ? ' · description truncated' : '');
+    li.append(name, bar, p, tags);
+    if (f.source === 'user') {
+      const rm = document.createElement('button');
+      rm.type = 'button';
+      rm.className = 'link';
+      rm.textContent = 'Remove';
+      rm.setAttribute('aria-label', 'Remove the finding ' + f.display);
+      rm.addEventListener('click', () => removeFinding(image.modality, f.id));
+      tags.appendChild(rm);
+    }
+    ol.appendChild(li);
+  }
+}
+
+function showTimings(t) {
+  const body = $('timings').tBodies[0];
+  body.textContent = '';
+  for (const [k, v] of Object.entries(t)) {
+    if (typeof v !== 'number') continue;
+    const tr = document.createElement('tr');
+    const a = document.createElement('th');
+    a.scope = 'row';
+    a.textContent = k;
+    const b = document.createElement('td');
+    b.textContent = v.toFixed(1);
+    tr.append(a, b);
+    body.appendChild(tr);
+  }
+}
+
+async function addFinding(name, description) {
+  const modality = $('modality').value;
+  status('Computing the anchor of ' + name + '…');
+  try {
+    const r = await request({ type: 'add_finding', modality, name, descriptions: [description] });
+    info = r.info;
+    note('finding-added', { id: r.findingId, modality });
+    status('Added ' + name + (r.truncated ? ' (description truncated to the model\'s length)' : '') + '.');
+    if (current) await classifyCurrent();
+    return r.findingId;
+  } catch (e) {
+    status(e.message, true);
+    throw e;
+  }
+}
+
+async function removeFinding(modality, id) {
+  const r = await request({ type: 'remove_finding', modality, findingId: id });
+  info = r.info;
+  note('finding-removed', { id, modality });
+  status('Removed ' + id + '.');
+  if (current) await classifyCurrent();
+  $('findings').focus?.();
+}
+
+async function exportResults() {
+  const r = await request({ type: 'export' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }));
+  a.download = 'radz-results.json';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  return r.json;
+}
+
+function wire() {
+  $('file').addEventListener('change', () => { if ($('file').files[0]) pickFile($('file').files[0]); $('file').value = ''; });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const f = e.dataTransfer.files[0];
+    if (f && document.body.dataset.state === 'ready') pickFile(f);
+  });
+  $('modality').addEventListener('change', () => { if (current) classifyCurrent(); });
+  $('add-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('add-name').value.trim();
+    const desc = $('add-desc').value.trim();
+    if (!name || !desc) { status('A finding needs a name and a description.', true); return; }
+    addFinding(name, desc).then(() => { $('add-name').value = ''; $('add-desc').value = ''; }, () => {});
+  });
+  $('export').addEventListener('click', () => exportResults());
+  $('force-wasm').addEventListener('change', () => load());
+}
+
+// The browser tests' handle on the page (the same code paths as the buttons).
+window.radz = {
+  log,
+  ready: () => document.body.dataset.state === 'ready',
+  info: () => info,
+  samples: () => samples.map((s) => ({ path: s.path, file: s.file, modality: s.modality, label: s.label })),
+  classifySample: (path) => pickSample(samples.find((s) => s.path === path)),
+  addFinding,
+  removeFinding,
+  exportResults: async () => (await request({ type: 'export' })).json,
+};
+
+wire();
+waitForServiceWorker().then(load);
