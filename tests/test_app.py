@@ -197,7 +197,62 @@ def main() -> int:
     c.check("uncalibrated findings drawn in their own colour",
             all(b["fill_color"] != bars[0]["fill_color"] for b in uncal if bars[0]["calibrated"]))
 
-    # 5. A missing model: a clear one-line error, exit 1.
+    # 5. A folder batch with a finding added through the app's findings editor (the decoder
+    #    makes its anchor), the parity view against the CLI doing the same, the table saved.
+    batch = work / "batch"
+    batch.mkdir()
+    golden = json.loads((args.model / "golden" / "golden.json").read_text())
+    sources = [args.model / "golden" / im["file"] for im in golden["images"] if im["modality"] == "cxr"][:3]
+    for src in sources:
+        shutil.copyfile(src, batch / src.name)
+    batch_files = sorted(batch.iterdir())
+    finding = ["--finding", "Rib fracture", "--description", "A break in the cortex of a rib.",
+               "--description", "Discontinuity of a rib with displaced fragments."]
+    cli2_json, app2_json, layout2 = work / "cli2.json", work / "app2.json", work / "layout2.json"
+    saved = work / "app_anchors.json"
+    r = run([args.cli, "classify", "--json", "--ep", "cpu", "--model", args.model] + finding + batch_files,
+            out_path=cli2_json)
+    c.check("radz classify --json --finding on the batch exits 0", r.returncode == 0,
+            r.stderr.decode(errors="replace").strip()[-400:])
+    r = run(x_server_cmd() + [args.app, "--image", batch, "--model", args.model, "--ep", "cpu"] + finding +
+            ["--parity", cli2_json, "--results", app2_json, "--layout", layout2, "--save-anchors", saved], env=env)
+    c.check("radz-app on a folder with an added finding exits 0", r.returncode == 0,
+            f"exit {r.returncode}; {r.stderr.decode(errors='replace').strip()[-600:]}")
+    if app2_json.is_file() and layout2.is_file():
+        app2 = json.loads(app2_json.read_text())
+        ids = [f["id"] for f in app2["images"][0]["findings"]] if app2["images"] else []
+        c.check("batch: every image of the folder, the user finding last and uncalibrated",
+                len(app2["images"]) == len(batch_files) and ids and ids[-1] == "Rib_fracture" and
+                not app2["images"][0]["findings"][-1]["calibrated"], f"{len(app2['images'])} images, last {ids[-1:]}")
+        r = run([args.cli, "compare", cli2_json, app2_json, "--tol-prob", "1e-7", "--tol-cos", "1e-7",
+                 "--tol-logit", "1e-6", "--min-feature-cos", "0.9999999"])
+        c.check("radz compare CLI vs app with the user finding (1e-7)", r.returncode == 0,
+                (r.stdout + r.stderr).decode(errors="replace").strip().splitlines()[-1:])
+        par = json.loads(layout2.read_text()).get("parity") or {}
+        c.check("the app's parity view passes against the CLI's file",
+                par.get("pass") is True and par.get("images") == len(batch_files), str(par))
+    else:
+        c.check("batch run wrote its results and layout", False)
+    if saved.is_file():
+        cli3_json = work / "cli3.json"
+        r = run([args.cli, "classify", "--json", "--ep", "cpu", "--model", args.model, "--anchors", saved] +
+                batch_files, out_path=cli3_json)
+        r2 = run([args.cli, "compare", cli2_json, cli3_json, "--tol-prob", "1e-7", "--tol-cos", "1e-7",
+                  "--tol-logit", "1e-6"]) if r.returncode == 0 else r
+        c.check("the app's saved anchor table gives the CLI the same results", r.returncode == 0 and r2.returncode == 0,
+                (r2.stdout + r2.stderr).decode(errors="replace").strip()[-300:])
+    else:
+        c.check("radz-app saved the anchor table", False)
+
+    # 6. The parity view fails on a real difference: the first run's CLI file lacks the finding.
+    layout3 = work / "layout3.json"
+    r = run(x_server_cmd() + [args.app, "--image", image, "--model", args.model, "--ep", "cpu"] + finding +
+            ["--parity", cli_json, "--layout", layout3], env=env)
+    par = json.loads(layout3.read_text()).get("parity") or {} if layout3.is_file() else {}
+    c.check("the parity view fails when a finding is on one side only", r.returncode == 0 and par.get("pass") is False,
+            str(par))
+
+    # 7. A missing model: a clear one-line error, exit 1.
     r = run(x_server_cmd() + [args.app, "--image", image, "--model", work / "no-such-model", "--results",
                                work / "none.json"], env=env)
     err = r.stderr.decode(errors="replace")

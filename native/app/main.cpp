@@ -62,7 +62,12 @@ static const char * const HELP =
     "  --screenshot FILE    PNG of the window\n"
     "  --results FILE       results document (docs/results-schema.md)\n"
     "  --layout FILE        JSON: rectangles of the image and of each finding's bar\n"
-    "  --size WxH           window size (default 1280x800)\n";
+    "  --size WxH           window size (default 1280x800)\n"
+    "  --anchors FILE       load an anchor table first (as Findings > Load anchor table)\n"
+    "  --finding NAME       add a finding described by the --description options that follow it\n"
+    "  --description TEXT   (as Findings > Add; repeatable)\n"
+    "  --parity FILE        load a results file into the parity view (the layout gets its summary)\n"
+    "  --save-anchors FILE  save the anchor table on exit (as Findings > Save table)\n";
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -123,6 +128,7 @@ struct app_state {
 
     std::string   status;
     bool          status_error = false;
+    int32_t       n_errors     = 0;  // errors shown so far (the test mode exits 1 when any)
     bool          open_request = false;
     std::string   open_path;
     path_prompt   prompt;
@@ -151,6 +157,7 @@ struct app_state {
 static void set_status(app_state & a, const std::string & msg, bool error = false) {
     a.status       = msg;
     a.status_error = error;
+    a.n_errors += error ? 1 : 0;
     if (a.test_mode || error) {
         std::fprintf(stderr, "radz-app: %s\n", msg.c_str());
     }
@@ -1468,6 +1475,14 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
         o["fill_color"]  = {std::lround(c.x * 255), std::lround(c.y * 255), std::lround(c.z * 255)};
         j["bars"].push_back(o);
     }
+    j["images"] = a.images.size();
+    if (a.has_parity) {
+        const compare_report & r = a.parity;
+        j["parity"] = {{"reference", a.parity_name}, {"pass", r.pass}, {"images", r.n_images}, {"pass_images", r.n_pass},
+                       {"fail_images", r.n_fail}, {"max_d_prob", r.max_d_prob}};
+    } else {
+        j["parity"] = nullptr;
+    }
     return file_write_text(path, j.dump(2) + "\n", err);
 }
 
@@ -1476,6 +1491,8 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
 struct app_args {
     std::vector<std::string> paths;
     std::string model, variant, ep, ort_lib, modality, screenshot, results, layout;
+    std::string anchors, parity, save_anchors;
+    std::vector<std::pair<std::string, std::vector<std::string>>> findings;  // name, descriptions
     int32_t     threads = 0, width = 0, height = 0;
 };
 
@@ -1506,11 +1523,19 @@ int main(int argc, char ** argv) {
         if (value("--model", &args.model) || value("--variant", &args.variant) || value("--ep", &args.ep) ||
             value("--ort-lib", &args.ort_lib) || value("--modality", &args.modality) ||
             value("--screenshot", &args.screenshot) || value("--results", &args.results) ||
-            value("--layout", &args.layout)) {
+            value("--layout", &args.layout) || value("--anchors", &args.anchors) ||
+            value("--parity", &args.parity) || value("--save-anchors", &args.save_anchors)) {
             continue;
         }
         if (value("--image", &v)) {
             args.paths.push_back(v);
+        } else if (value("--finding", &v)) {
+            args.findings.push_back({v, {}});
+        } else if (value("--description", &v)) {
+            if (args.findings.empty()) {
+                return usage_error("--description must follow a --finding NAME");
+            }
+            args.findings.back().second.push_back(v);
         } else if (value("--threads", &v)) {
             args.threads = std::atoi(v.c_str());
             if (args.threads < 1 || args.threads > 1024) {
@@ -1620,6 +1645,23 @@ int main(int argc, char ** argv) {
     for (const auto & p : args.paths) {
         images_open(a, p);
     }
+    // Queued behind the model's opening, in this order, through the same code as the menus.
+    if (!args.anchors.empty()) {
+        anchors_load(a, args.anchors);
+    }
+    for (const auto & [name, descs] : args.findings) {
+        a.edit_modality = a.modality;
+        a.edit_id.clear();
+        a.edit_name = name;
+        a.edit_desc.clear();
+        for (const auto & d : descs) {
+            a.edit_desc += d + "\n";
+        }
+        finding_submit(a);
+    }
+    if (!args.parity.empty()) {
+        load_parity(a, args.parity);
+    }
 
     bool       quit      = false;
     int        exit_code = 0;
@@ -1683,7 +1725,7 @@ int main(int argc, char ** argv) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
             if (ready_frames >= 4 || waited > 600.0) {  // a few frames: the layout settles
                 std::string err;
-                if (!a.model_open) {  // the error was printed by set_status
+                if (!a.model_open || a.n_errors > 0) {  // the errors were printed by set_status
                     exit_code = 1;
                 } else if (waited > 600.0) {
                     std::fprintf(stderr, "radz-app: test mode: images not classified after 600 s\n");
@@ -1707,6 +1749,11 @@ int main(int argc, char ** argv) {
                         }
                     }
                 }
+                if (!args.save_anchors.empty() && a.model_open && !anchor_table_save(a.anchors, args.save_anchors, &err)) {
+                    std::fprintf(stderr, "radz-app: %s\n", err.c_str());
+                    exit_code = 1;
+                }
+                parity_update(a);
                 if (!args.layout.empty() && !write_layout(a, args.layout, fb_w, fb_h, &err)) {
                     std::fprintf(stderr, "radz-app: %s\n", err.c_str());
                     exit_code = 1;
