@@ -165,12 +165,14 @@ async function fillGallery() {
     b.type = 'button';
     b.dataset.sample = s.path;
     const mod = info.modalities.find((m) => m.id === s.modality);
-    b.setAttribute('aria-label', 'Sample ' + s.file + (mod ? ', ' + mod.display : '') + (s.label ? ', labelled ' + s.label : ''));
     const c = document.createElement('canvas');
     c.width = 96;
     c.height = 96;
+    c.setAttribute('aria-hidden', 'true');
     const cap = document.createElement('span');
     cap.textContent = (mod ? mod.display + ': ' : '') + (s.label || s.file);
+    // The accessible name starts with the visible caption (WCAG 2.5.3).
+    b.setAttribute('aria-label', cap.textContent + ', sample ' + s.file);
     b.append(c, cap);
     b.addEventListener('click', () => pickSample(s));
     li.appendChild(b);

@@ -1,0 +1,304 @@
+// RadZ's page in real Chromium (Debian's /usr/bin/chromium driven by npm playwright-core),
+// against scripts/serve. Prints one line per check and, last, "N passed, N failed".
+//
+//   node web/test/browser_test.mjs --dist DIR --model PACKAGE --radz BUILD/radz --out DIR
+//
+// Checks: the shipped samples classified on wasm and on WebGPU (SwiftShader, asserted: a
+// silent fallback fails) equal the native CLI's results through `radz compare` (probabilities
+// 1e-4 on wasm, 1e-3 on WebGPU); a user finding's probability equals the CLI's for the same
+// text; two requests at once; privacy (no request between "model loaded" and "result shown",
+// none with a body, crossOriginIsolated, CSP header); offline after the server stops; progress
+// monotonic and ending at its total; no WebAssembly on the page's main thread; axe-core with no
+// serious findings; a keyboard-only flow; a bad file; 375 px; screenshots in --out.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const { chromium } = require(join(root, 'node_modules/playwright-core'));
+const { AxeBuilder } = require(join(root, 'node_modules/@axe-core/playwright'));
+
+function arg(name, def) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+const dist = resolve(arg('--dist', join(root, 'build-wasm/web-dist')));
+const model = resolve(arg('--model', join(root, 'build/quick-package')));
+const radz = resolve(arg('--radz', join(root, 'build/radz')));
+const out = resolve(arg('--out', join(root, 'build-web/test-web')));
+const only = arg('--only', '');  // comma-separated check groups, for debugging
+const timeoutMs = 180000;
+mkdirSync(out, { recursive: true });
+
+let passed = 0, failed = 0;
+function check(name, ok, detail) {
+  if (ok) passed++; else failed++;
+  console.log((ok ? 'ok    ' : 'FAIL  ') + name + (detail ? ': ' + detail : ''));
+  return ok;
+}
+const want = (g) => !only || only.split(',').includes(g);
+
+// --- the native reference ---------------------------------------------------------------
+const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+const golden = JSON.parse(readFileSync(join(model, manifest.golden.file), 'utf8'));
+const sampleFiles = golden.images.map((g) => ({ path: 'golden/' + g.file, modality: g.modality }));
+
+function cli(args) {
+  const r = spawnSync(radz, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0 && !args.includes('compare')) throw new Error('radz ' + args.join(' ') + ': ' + r.stderr);
+  return r;
+}
+function nativeDoc(extra) {
+  let doc = null;
+  for (const modality of [...new Set(sampleFiles.map((s) => s.modality))]) {
+    const files = sampleFiles.filter((s) => s.modality === modality).map((s) => join(model, s.path));
+    const d = JSON.parse(cli(['classify', ...files, '--model', model, '--modality', modality, '--ep', 'cpu', '--json', ...(extra || [])]).stdout);
+    if (!doc) doc = d; else doc.images.push(...d.images);
+  }
+  return doc;
+}
+function compare(refDoc, candText, name, tol) {
+  const refPath = join(out, name + '.native.json');
+  const candPath = join(out, name + '.json');
+  writeFileSync(refPath, JSON.stringify(refDoc, null, 1));
+  writeFileSync(candPath, candText);
+  const r = cli(['compare', refPath, candPath, ...tol]);
+  return { ok: r.status === 0, text: (r.stdout + r.stderr).trim().split('\n').pop() };
+}
+
+// --- the server -----------------------------------------------------------------------
+let server = null;
+function startServer(port) {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [join(root, 'scripts/serve'), '--no-build', '--dist', dist, '--model', model,
+      '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    p.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) res({ proc: p, url: m[0], port: +m[1] });
+    });
+    p.on('exit', (c) => rej(new Error('scripts/serve exited with ' + c)));
+  });
+}
+function stopServer() {
+  return new Promise((res) => { server.proc.removeAllListeners('exit'); server.proc.on('exit', res); server.proc.kill('SIGTERM'); });
+}
+
+// --- the browser ----------------------------------------------------------------------
+const flags = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--enable-unsafe-webgpu'];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: false, args: flags });
+
+// Counts WebAssembly use on the page's main thread (not in workers: init scripts run in pages).
+const mainThreadProbe = () => {
+  window.__wasmCalls = 0;
+  for (const k of ['instantiate', 'instantiateStreaming', 'compile', 'compileStreaming']) {
+    const f = WebAssembly[k];
+    WebAssembly[k] = function () { window.__wasmCalls++; return f.apply(this, arguments); };
+  }
+  const M = WebAssembly.Module;
+  WebAssembly.Module = function () { window.__wasmCalls++; return new M(...arguments); };
+};
+
+async function openPage(context, query, requests) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeoutMs);
+  page.on('console', (m) => { if (m.type() === 'error') console.log('  [console] ' + m.text()); });
+  page.on('pageerror', (e) => console.log('  [pageerror] ' + e.message));
+  if (requests) {
+    context.on('request', (r) => requests.push({ t: Date.now(), url: r.url(), method: r.method(), body: r.postData() }));
+  }
+  await page.addInitScript(mainThreadProbe);
+  const resp = await page.goto(server.url + query);
+  await page.waitForFunction(() => window.radz && ['ready', 'error'].includes(document.body.dataset.state));
+  const state = await page.evaluate(() => document.body.dataset.state);
+  if (state !== 'ready') {
+    const text = await page.textContent('#progress-text');
+    throw new Error('the page did not load: ' + text);
+  }
+  return { page, resp };
+}
+
+// Classifies every sample; returns {name: image}.
+async function classifyAll(page) {
+  const res = {};
+  for (const s of sampleFiles) {
+    res[s.path] = await page.evaluate((p) => window.radz.classifySample(p), s.path);
+  }
+  return res;
+}
+const probs = (img) => (img && img.findings ? img.findings.map((f) => f.probability) : []);
+const maxDiff = (a, b) => (a.length !== b.length || !a.length ? Infinity : Math.max(...a.map((x, i) => Math.abs(x - b[i]))));
+
+let wasmResults = null;
+const native = nativeDoc();
+server = await startServer(0);
+console.log('server ' + server.url + ', model ' + model + ', ' + sampleFiles.length + ' samples');
+
+// ===== wasm: parity, privacy, progress, main thread, custom finding, two at once, offline =====
+if (want('wasm')) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const requests = [];
+  const { page, resp } = await openPage(context, '?backend=wasm', requests);
+  const info = await page.evaluate(() => window.radz.info());
+  check('wasm: provider is wasm', info.backend.execution_provider === 'wasm', JSON.stringify(info.backend));
+  check('crossOriginIsolated is true', await page.evaluate(() => self.crossOriginIsolated));
+  const csp = resp.headers()['content-security-policy'] || '';
+  check('CSP header present', csp.includes("connect-src 'self'") && csp.includes("'wasm-unsafe-eval'"), csp);
+
+  const log0 = await page.evaluate(() => window.radz.log.filter((e) => e.event === 'progress'));
+  const mono = log0.every((e, i) => i === 0 || (e.done >= log0[i - 1].done && e.total === log0[0].total));
+  const last = log0[log0.length - 1];
+  const expectTotal = (() => {
+    const rt = JSON.parse(readFileSync(join(dist, 'runtime.json'), 'utf8'));
+    const v = manifest.variants[manifest.default_variant];
+    const need = new Set([v.vision, v.decoder, v.embeddings, v.anchors, v.reference.file, manifest.tokenizer.file]);
+    return rt.files.module.concat(rt.files.wasm).reduce((s, f) => s + f.size, 0)
+      + manifest.files.filter((f) => need.has(f.path) || f.role === 'golden' || f.role === 'doc').reduce((s, f) => s + f.size, 0);
+  })();
+  check('progress monotonic, ending at its total', mono && log0.length > 2 && last.done === last.total && last.total === expectTotal,
+    log0.length + ' events, last ' + (last && last.done) + '/' + (last && last.total) + ', expected total ' + expectTotal);
+
+  const tLoaded = Date.now();
+  const nBefore = requests.length;
+  wasmResults = await classifyAll(page);
+  const during = requests.slice(nBefore);
+  check('privacy: no request between "model loaded" and "result shown"', during.length === 0,
+    during.map((r) => r.url).join(' '));
+  void tLoaded;
+
+  const exported = await page.evaluate(() => window.radz.exportResults());
+  const c = compare(native, exported, 'web-wasm', ['--tol-prob', '1e-4']);
+  check('wasm: every sample equals the native CLI (radz compare, 1e-4)', c.ok, c.text);
+
+  check('no WebAssembly and no ONNX Runtime on the main thread',
+    await page.evaluate(() => window.__wasmCalls === 0 && typeof window.ort === 'undefined'),
+    'WebAssembly calls: ' + await page.evaluate(() => window.__wasmCalls));
+
+  // Screenshot with a real X-ray and its bars.
+  const xray = sampleFiles.find((s) => s.modality === 'cxr' && !golden.images.find((g) => 'golden/' + g.file === s.path).label.includes('No_Finding')) || sampleFiles[0];
+  await page.evaluate((p) => window.radz.classifySample(p), xray.path);
+  await page.screenshot({ path: join(out, 'web-page.png'), fullPage: true });
+  check('screenshot saved', true, join(out, 'web-page.png'));
+
+  // Two requests at once: both answered, each with its own image's result.
+  const [a, b] = sampleFiles.filter((s) => s.modality === 'cxr').slice(0, 2).concat(sampleFiles.slice(-1)).slice(0, 2);
+  const both = await page.evaluate(([pa, pb]) => Promise.all([window.radz.classifySample(pa), window.radz.classifySample(pb)]),
+    [a.path, b.path]);
+  check('two requests at once give the single-request results',
+    maxDiff(probs(both[0]), probs(wasmResults[a.path])) === 0 && maxDiff(probs(both[1]), probs(wasmResults[b.path])) === 0);
+
+  // A user finding: the browser's decoder vs the CLI's for the same text.
+  const fname = 'Rib fracture', fdesc = 'A break in the cortex of one or more ribs, with a step or a gap.';
+  const cxr = sampleFiles.find((s) => s.modality === 'cxr');
+  await page.evaluate(({ n, d }) => window.radz.addFinding(n, d), { n: fname, d: fdesc });
+  const withF = await page.evaluate((p) => window.radz.classifySample(p), cxr.path);
+  const webF = withF.findings.find((f) => f.id === 'Rib_fracture');
+  const cliDoc = JSON.parse(cli(['classify', join(model, cxr.path), '--model', model, '--modality', 'cxr', '--ep', 'cpu',
+    '--finding', fname, '--description', fdesc, '--json']).stdout);
+  const cliF = cliDoc.images[0].findings.find((f) => f.id === 'Rib_fracture');
+  check('user finding: probability equals the CLI (1e-4)', webF && cliF && Math.abs(webF.probability - cliF.probability) <= 1e-4 && !webF.calibrated,
+    webF && cliF ? 'web ' + webF.probability + ', cli ' + cliF.probability : 'missing');
+  const shown = await page.locator('#findings li[data-id="Rib_fracture"] .tags').textContent();
+  check('user finding shown as uncalibrated', /uncalibrated/.test(shown), shown);
+  await page.evaluate(() => window.radz.removeFinding('cxr', 'Rib_fracture'));
+  const after = await page.evaluate((p) => window.radz.classifySample(p), cxr.path);
+  check('user finding removed', !after.findings.some((f) => f.id === 'Rib_fracture') && maxDiff(probs(after), probs(wasmResults[cxr.path])) === 0);
+
+  // A file that is not PNG or JPEG.
+  await page.setInputFiles('#file', { name: 'notes.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a not really') });
+  await page.waitForFunction(() => /not a PNG or JPEG/.test(document.getElementById('status').textContent));
+  check('a GIF is refused with a clear message', true, await page.textContent('#status'));
+
+  check('no request with a body, ever', requests.every((r) => !r.body && (r.method === 'GET' || r.method === 'HEAD')),
+    requests.filter((r) => r.body || r.method !== 'GET').map((r) => r.method + ' ' + r.url).join(' '));
+
+  // Offline: the server goes away, the page reloads from the Service Worker's cache.
+  await stopServer();
+  await page.reload();
+  await page.waitForFunction(() => window.radz && ['ready', 'error'].includes(document.body.dataset.state));
+  const offState = await page.evaluate(() => document.body.dataset.state);
+  let offOk = false, detail = offState;
+  if (offState === 'ready') {
+    const again = await page.evaluate((p) => window.radz.classifySample(p), cxr.path);
+    offOk = maxDiff(probs(again), probs(wasmResults[cxr.path])) === 0;
+    detail = 'max |d| ' + maxDiff(probs(again), probs(wasmResults[cxr.path]));
+  } else {
+    detail = await page.textContent('#progress-text');
+  }
+  check('offline: server stopped, reload, classify, same result', offOk, detail);
+  server = await startServer(server.port);
+  await context.close();
+}
+
+// ===== WebGPU on SwiftShader =====
+if (want('webgpu')) {
+  const context = await browser.newContext();
+  try {
+    const { page } = await openPage(context, '?backend=webgpu');
+    const info = await page.evaluate(() => window.radz.info());
+    check('webgpu: provider is webgpu', info.backend.execution_provider === 'webgpu', JSON.stringify(info.backend));
+    check('webgpu: adapter is SwiftShader', /swiftshader/i.test(info.backend.adapter), info.backend.adapter);
+    await classifyAll(page);
+    const exported = await page.evaluate(() => window.radz.exportResults());
+    const doc = JSON.parse(exported);
+    check('webgpu: results say webgpu', doc.backend.execution_provider === 'webgpu');
+    const c = compare(native, exported, 'web-webgpu', ['--tol-prob', '1e-3', '--tol-cos', '1e-3', '--tol-logit', '1e-2', '--min-feature-cos', '0.999']);
+    check('webgpu: every sample equals the native CLI (radz compare, 1e-3)', c.ok, c.text);
+  } catch (e) {
+    check('webgpu: page loads on WebGPU', false, e.message);
+  }
+  await context.close();
+}
+
+// ===== accessibility, keyboard, 375 px =====
+if (want('a11y')) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page } = await openPage(context, '?backend=wasm');
+  await page.evaluate((p) => window.radz.classifySample(p), sampleFiles[0].path);
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check('axe-core: no serious or critical findings', serious.length === 0,
+    serious.map((v) => v.id + ' (' + v.nodes.length + ')').join(', ') || axe.violations.length + ' minor');
+
+  // Keyboard only: Tab to the first sample, Enter; Tab to the form, type, submit.
+  const page2 = (await openPage(context, '?backend=wasm')).page;
+  async function tabTo(selector, max = 80) {
+    for (let i = 0; i < max; i++) {
+      await page2.keyboard.press('Tab');
+      if (await page2.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector)) return true;
+    }
+    return false;
+  }
+  let kb = await tabTo('#gallery button');
+  const nShown = () => page2.evaluate(() => window.radz.log.filter((e) => e.event === 'result-shown').length);
+  const n0 = await nShown();
+  if (kb) {
+    await page2.keyboard.press('Enter');
+    await page2.waitForFunction((n) => window.radz.log.filter((e) => e.event === 'result-shown').length > n, n0);
+    kb = kb && await tabTo('#add-name');
+    await page2.keyboard.type('Keyboard finding');
+    kb = kb && await tabTo('#add-desc');
+    await page2.keyboard.type('A bright round opacity in the lung field.');
+    kb = kb && await tabTo('#add-button');
+    await page2.keyboard.press('Enter');
+    await page2.waitForFunction(() => !!document.querySelector('#findings li[data-id="Keyboard_finding"]'));
+  }
+  check('keyboard only: pick a sample, add a finding', kb);
+
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.evaluate((p) => window.radz.classifySample(p), sampleFiles[0].path);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.screenshot({ path: join(out, 'web-page-375.png'), fullPage: true });
+  check('375 px wide: no horizontal scrolling', overflow <= 375, 'scrollWidth ' + overflow);
+  await context.close();
+}
+
+await browser.close();
+await stopServer();
+console.log(passed + ' passed, ' + failed + ' failed');
+process.exit(failed ? 1 : 0);
