@@ -859,6 +859,12 @@ static void draw_findings_panel(app_state & a) {
             draw_bar(a, im, *f);
         }
     }
+    ImGui::Spacing();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(COLOR_CALIBRATED), "calibrated");
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(COLOR_UNCALIBRATED), "uncalibrated (label-free)");
+    ImGui::SameLine();
+    ImGui::TextDisabled("| tick: 50%% | hover: cosine");
     ImGui::EndChild();
 }
 
@@ -1419,9 +1425,9 @@ static void draw_frame(app_state & a, bool * quit) {
     const float status_h = ImGui::GetFrameHeightWithSpacing();
     if (ImGui::BeginTable("main", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV,
                           ImVec2(0, ImGui::GetContentRegionAvail().y - status_h))) {
-        ImGui::TableSetupColumn("images", ImGuiTableColumnFlags_WidthStretch, 0.22f);
-        ImGui::TableSetupColumn("image", ImGuiTableColumnFlags_WidthStretch, 0.40f);
-        ImGui::TableSetupColumn("findings", ImGuiTableColumnFlags_WidthStretch, 0.38f);
+        ImGui::TableSetupColumn("images", ImGuiTableColumnFlags_WidthStretch, 0.20f);
+        ImGui::TableSetupColumn("image", ImGuiTableColumnFlags_WidthStretch, 0.37f);
+        ImGui::TableSetupColumn("findings", ImGuiTableColumnFlags_WidthStretch, 0.43f);
         ImGui::TableNextRow(0, ImGui::GetContentRegionAvail().y);
         ImGui::TableNextColumn();
         ImGui::BeginChild("images_panel");
