@@ -5,7 +5,7 @@
 //
 //   node web/test/parity_report.mjs OUT_DIR docs/results/parity.md "what ran"
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const [outDir, mdPath, what] = process.argv.slice(2);
 if (!outDir || !mdPath) {
@@ -20,7 +20,7 @@ for (const [name, label] of backends) {
   const c = JSON.parse(readFileSync(cand, 'utf8')), r = JSON.parse(readFileSync(ref, 'utf8'));
   for (const ri of r.images) {
     const ci = c.images.find((x) => x.sha256 === ri.sha256 && x.modality === ri.modality);
-    if (!ci) { rows.push(`| ${ri.file} | ${label} | missing | | |`); continue; }
+    if (!ci) { rows.push(`| ${basename(ri.file)} | ${label} | missing | | |`); continue; }
     let d = 0;
     for (const f of ri.findings) {
       const g = ci.findings.find((x) => x.id === f.id);
@@ -29,7 +29,7 @@ for (const [name, label] of backends) {
     let dot = 0, na = 0, nb = 0;
     for (let i = 0; i < ri.feature.length; i++) { dot += ri.feature[i] * ci.feature[i]; na += ri.feature[i] ** 2; nb += ci.feature[i] ** 2; }
     const top = (img) => img.findings.reduce((a, b) => (b.logit > a.logit ? b : a)).id;
-    rows.push(`| ${ri.file} | ${label} | ${d.toExponential(1)} | ${(dot / Math.sqrt(na * nb)).toFixed(7)} | ${top(ri) === top(ci) ? 'yes' : 'NO'} (${top(ci)}) |`);
+    rows.push(`| ${basename(ri.file)} | ${label} | ${d.toExponential(1)} | ${(dot / Math.sqrt(na * nb)).toFixed(9)} | ${top(ri) === top(ci) ? 'yes' : 'NO'} (${top(ci)}) |`);
   }
 }
 let keep = '';
