@@ -1,7 +1,7 @@
 // The page's main thread: interface only. Every WebAssembly and ONNX Runtime Web call happens in
 // worker.js; this file moves bytes and results between the interface and the worker.
 //
-// URL parameters: backend=auto|wasm|webgpu (default auto: WebGPU when an adapter exists, else
+// URL parameters: backend=auto|wasm|webgpu (default auto: WebGPU on a hardware adapter, else
 // wasm; "webgpu" never falls back), threads=N (wasm threads), model=URL (default "model/").
 // window.radz is a small scripting interface used by the browser tests (same paths as the UI).
 

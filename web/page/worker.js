@@ -64,7 +64,8 @@ async function readBody(url, expectSize, progress) {
   return out;
 }
 
-// backend: "wasm", "webgpu" (no fallback: fails without an adapter) or "auto".
+// backend: "wasm", "webgpu" (no fallback: fails without an adapter) or "auto" (a hardware
+// WebGPU adapter, else wasm).
 async function chooseBackend(backend) {
   if (backend === 'wasm') return { ep: 'wasm', why: 'wasm forced' };
   if (backend === 'webgpu') return { ep: 'webgpu', why: '' };
@@ -72,6 +73,12 @@ async function chooseBackend(backend) {
   let adapter = null;
   try { adapter = await navigator.gpu.requestAdapter(); } catch (e) { /* below */ }
   if (!adapter) return { ep: 'wasm', why: 'no WebGPU adapter' };
+  // Like the native CLI's auto, never a software adapter (SwiftShader, llvmpipe): wasm is faster.
+  const i = adapter.info || {};
+  const name = [i.vendor, i.architecture, i.device, i.description].join(' ');
+  if (i.isFallbackAdapter || adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(name)) {
+    return { ep: 'wasm', why: 'only a software WebGPU adapter (' + name.trim() + ')' };
+  }
   return { ep: 'webgpu', why: '' };
 }
 

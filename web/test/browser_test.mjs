@@ -255,6 +255,16 @@ if (want('webgpu')) {
   await context.close();
 }
 
+// ===== auto: a software adapter is never chosen =====
+if (want('webgpu')) {
+  const context = await browser.newContext();
+  const { page } = await openPage(context, '');
+  const info = await page.evaluate(() => window.radz.info());
+  const line = await page.textContent('#backend');
+  check('auto: wasm, not the software WebGPU adapter, and says why', info.backend.execution_provider === 'wasm' && /software/.test(line), line);
+  await context.close();
+}
+
 // ===== accessibility, keyboard, 375 px =====
 if (want('a11y')) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
