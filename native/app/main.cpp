@@ -67,7 +67,8 @@ static const char * const HELP =
     "  --finding NAME       add a finding described by the --description options that follow it\n"
     "  --description TEXT   (as Findings > Add; repeatable)\n"
     "  --parity FILE        load a results file into the parity view (the layout gets its summary)\n"
-    "  --save-anchors FILE  save the anchor table on exit (as Findings > Save table)\n";
+    "  --save-anchors FILE  save the anchor table on exit (as Findings > Save table)\n"
+    "  --show WINDOWS       open windows: findings, providers, parity (comma-separated)\n";
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -1010,6 +1011,7 @@ static void draw_findings_window(app_state & a) {
         return;
     }
     ImGui::SetNextWindowSize(ImVec2(720, 520), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
     if (!ImGui::Begin("Findings", &a.show_findings)) {
         ImGui::End();
         return;
@@ -1138,6 +1140,7 @@ static void draw_providers_window(app_state & a) {
         return;
     }
     ImGui::SetNextWindowSize(ImVec2(860, 300), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
     if (!ImGui::Begin("Execution provider", &a.show_providers)) {
         ImGui::End();
         return;
@@ -1173,9 +1176,8 @@ static void draw_providers_window(app_state & a) {
             if (!p.reason.empty()) {
                 detail += (detail.empty() ? "" : ": ") + p.reason;
             }
-            if (p.name == "cuda" && !p.usable) {
-                detail += have_cuda_lib ? "; the 1.29 set is at " + cuda_lib + " (runs in a child process)"
-                                        : "; the 1.29 library set is not installed (scripts/setup.sh --cuda)";
+            if (p.name == "cuda" && !p.usable && have_cuda_lib) {
+                detail += "; the 1.29 set at " + cuda_lib + " can run in a child process (Compare)";
             }
             ImGui::TextWrapped("%s", detail.c_str());
             ImGui::TableNextColumn();
@@ -1211,6 +1213,7 @@ static void draw_parity_window(app_state & a) {
         return;
     }
     ImGui::SetNextWindowSize(ImVec2(900, 560), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
     if (!ImGui::Begin("Parity", &a.show_parity)) {
         ImGui::End();
         return;
@@ -1497,7 +1500,7 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
 struct app_args {
     std::vector<std::string> paths;
     std::string model, variant, ep, ort_lib, modality, screenshot, results, layout;
-    std::string anchors, parity, save_anchors;
+    std::string anchors, parity, save_anchors, show;
     std::vector<std::pair<std::string, std::vector<std::string>>> findings;  // name, descriptions
     int32_t     threads = 0, width = 0, height = 0;
 };
@@ -1530,7 +1533,8 @@ int main(int argc, char ** argv) {
             value("--ort-lib", &args.ort_lib) || value("--modality", &args.modality) ||
             value("--screenshot", &args.screenshot) || value("--results", &args.results) ||
             value("--layout", &args.layout) || value("--anchors", &args.anchors) ||
-            value("--parity", &args.parity) || value("--save-anchors", &args.save_anchors)) {
+            value("--parity", &args.parity) || value("--save-anchors", &args.save_anchors) ||
+            value("--show", &args.show)) {
             continue;
         }
         if (value("--image", &v)) {
@@ -1642,6 +1646,7 @@ int main(int argc, char ** argv) {
     }
     io.IniFilename = ini_path.empty() ? nullptr : ini_path.c_str();
     ImGui::StyleColorsDark();
+    ImGui::GetStyle().Colors[ImGuiCol_WindowBg].w = 1.0f;  // floating windows hide what is behind
     ImGui_ImplSDL2_InitForOpenGL(window, gl);
     ImGui_ImplOpenGL3_Init("#version 330");
 
@@ -1668,6 +1673,9 @@ int main(int argc, char ** argv) {
     if (!args.parity.empty()) {
         load_parity(a, args.parity);
     }
+    a.show_findings  = args.show.find("findings") != std::string::npos;
+    a.show_providers = args.show.find("providers") != std::string::npos;
+    a.show_parity    = a.show_parity || args.show.find("parity") != std::string::npos;
 
     bool       quit      = false;
     int        exit_code = 0;
