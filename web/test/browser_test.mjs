@@ -214,6 +214,13 @@ if (want('wasm')) {
   await page.waitForFunction(() => /not a PNG or JPEG/.test(document.getElementById('status').textContent));
   check('a GIF is refused with a clear message', true, await page.textContent('#status'));
 
+  // A PNG cut in half: the core's one-line decode error, no bars.
+  const half = readFileSync(join(model, sampleFiles[0].path));
+  await page.setInputFiles('#file', { name: 'half.png', mimeType: 'image/png', buffer: half.subarray(0, half.length >> 1) });
+  await page.waitForFunction(() => /^half\.png: /.test(document.getElementById('status').textContent));
+  check('a truncated PNG gives the core\'s error and no bars',
+    await page.evaluate(() => document.querySelectorAll('#findings li').length === 0), await page.textContent('#status'));
+
   check('no request with a body, ever', requests.every((r) => !r.body && (r.method === 'GET' || r.method === 'HEAD')),
     requests.filter((r) => r.body || r.method !== 'GET').map((r) => r.method + ' ' + r.url).join(' '));
 
