@@ -479,7 +479,9 @@ TEST_CASE("tokenizer bpe: very long words stay fast", "[tokenizer][reference]") 
             REQUIRE(tokenizer_encode(t.get(), s, false, &ids, &err));
             const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             std::printf("%-8s %zu-byte word -> %zu ids in %.3f s\n", name.c_str(), s.size(), ids.size(), sec);
-            CHECK(sec < 5.0);
+            // 0.04-0.1 s natively when the machine is idle. The bound only catches a quadratic
+            // BPE (about 10^10 steps here: minutes), with room for sanitizers on a loaded machine.
+            CHECK(sec < 120.0);
             std::string back;
             REQUIRE(tokenizer_decode(t.get(), ids, false, &back, &err));
             CHECK(back == s);

@@ -62,11 +62,11 @@ if (EMSCRIPTEN)
     target_compile_options(test_tokenizer PRIVATE -fexceptions)
     target_link_options(test_tokenizer PRIVATE -fexceptions -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1)
     add_test(NAME test_tokenizer COMMAND test_tokenizer)
-    set_tests_properties(test_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizer_ref TIMEOUT 900)
+    set_tests_properties(test_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizer_ref TIMEOUT 1500)
 else()
     target_link_libraries(test_tokenizer PRIVATE Catch2::Catch2)
     catch_discover_tests(test_tokenizer TEST_PREFIX "test_tokenizer: "
-        PROPERTIES FIXTURES_REQUIRED tokenizer_ref TIMEOUT 600)
+        PROPERTIES FIXTURES_REQUIRED tokenizer_ref TIMEOUT 1500)
 endif()
 
 if (RADZ_PYTHON3)
