@@ -3,6 +3,7 @@
 #include "file_io.h"
 #include "image.h"
 #include "sha256.h"
+#include "unicode.h"
 
 #include <chrono>
 #include <cmath>
@@ -454,6 +455,17 @@ bool pipeline_add_finding(pipeline & pl, const std::string & modality, const std
     if (descriptions.empty()) {
         set_err(err, what + ": needs at least one description");
         return false;
+    }
+    size_t bad = 0;
+    if (!utf8_validate(name.data(), name.size(), &bad)) {
+        set_err(err, "finding name: invalid UTF-8 at byte " + std::to_string(bad));
+        return false;
+    }
+    for (size_t i = 0; i < descriptions.size(); ++i) {
+        if (!utf8_validate(descriptions[i].data(), descriptions[i].size(), &bad)) {
+            set_err(err, what + ": description " + std::to_string(i + 1) + ": invalid UTF-8 at byte " + std::to_string(bad));
+            return false;
+        }
     }
     const std::string id = anchor_id_from_name(name);
     if (anchor_table_find(pl.anchors, modality, id) >= 0) {

@@ -112,7 +112,9 @@ ort_lib * ort_lib_get(const std::string & path, bool verbose, std::string * err)
         }
         return g_lib;
     }
-    void * h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    // A bare file name would be searched on the library path: a file here means this one.
+    const std::string open_path = path.find('/') == std::string::npos && file_exists(path) ? "./" + path : path;
+    void *            h         = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char * e = dlerror();
         if (err) {

@@ -18,6 +18,7 @@ if [ -z "$model" ]; then
 fi
 [ -x "$radz" ] || { echo "reliability.sh: $radz not built (cmake --build build)" >&2; exit 1; }
 [ -f "$model/manifest.json" ] || { echo "reliability.sh: no model package at $model" >&2; exit 1; }
+model=$(cd "$model" && pwd)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -55,10 +56,10 @@ printf 'path,Effusion\nx.png,2\n' > bad_value.csv
 
 rows=()
 failures=0
-# run INPUT-DESCRIPTION ARGS...
+# run INPUT-DESCRIPTION EXPECTED-TEXT ARGS...: the message must contain EXPECTED-TEXT.
 run() {
-    local what="$1"
-    shift
+    local what="$1" expected="$2"
+    shift 2
     RADZ_MODEL="$model" "$root/$radz" "$@" >out.txt 2>err.txt
     local rc=$?
     local msg
@@ -72,7 +73,10 @@ run() {
     shown=${shown//$work\//}
     shown=${shown//$model/MODEL}
     rows+=("| $what | \`$shown\` | $rc | $msg |")
-    if [ $rc != 1 ] && [ $rc != 2 ]; then
+    if ! grep -qF -- "$expected" err.txt; then
+        echo "FAIL: $what: expected '$expected' in: $(cat err.txt)" >&2
+        failures=$((failures + 1))
+    elif [ $rc != 1 ] && [ $rc != 2 ]; then
         echo "FAIL: $what: exit $rc" >&2
         failures=$((failures + 1))
     elif [ "$nlines" != 1 ]; then
@@ -81,26 +85,26 @@ run() {
     fi
 }
 
-run "zero-byte file" classify --ep cpu empty.png
-run "text file named .png" classify --ep cpu text.png
-run "truncated PNG" classify --ep cpu truncated.png
-[ -n "$good_jpg" ] && run "truncated JPEG" classify --ep cpu --modality mri truncated.jpg
-run "PNG with a bad CRC" classify --ep cpu bad_crc.png
-run "header claiming 100000x100000" classify --ep cpu huge.png
-run "missing image file" classify --ep cpu nowhere.png
-run "unknown modality" classify --ep cpu --modality pet "$good"
-run "tampered package file" classify --ep cpu "$good" --model tampered
-run "missing package file" classify --ep cpu "$good" --model missing_file
-run "manifest missing a field" classify --ep cpu "$good" --model no_dims
-run "no package folder" classify --ep cpu "$good" --model nowhere
-run "empty finding description" classify --ep cpu --finding Fracture --description "" "$good"
-run "invalid UTF-8 finding text" classify --ep cpu --finding Fracture --description $'rib \xff\xfe' "$good"
-run "finding without a description" classify --ep cpu --finding Fracture "$good"
-run "CSV missing the path column" eval --ep cpu no_path_column.csv
-run "CSV with a value that is not 0/1" eval --ep cpu bad_value.csv
-run "unknown execution provider" classify --ep tpu "$good"
-run "ONNX Runtime library that is not one" classify --ort-lib text.png "$good"
-run "unreadable results document" compare text.png text.png
+run "zero-byte file" "empty.png: empty file" classify --ep cpu empty.png
+run "text file named .png" "text.png: not a PNG, JPEG or BMP file" classify --ep cpu text.png
+run "truncated PNG" "truncated.png: truncated PNG" classify --ep cpu truncated.png
+[ -n "$good_jpg" ] && run "truncated JPEG" "truncated.jpg: " classify --ep cpu --modality mri truncated.jpg
+run "PNG with a bad CRC" "bad_crc.png: bad CRC" classify --ep cpu bad_crc.png
+run "header claiming 100000x100000" "huge.png: image is 100000x100000" classify --ep cpu huge.png
+run "missing image file" "nowhere.png: cannot open" classify --ep cpu nowhere.png
+run "unknown modality" "unknown modality 'pet'" classify --ep cpu --modality pet "$good"
+run "tampered package file" "decoder.fp32.onnx" classify --ep cpu "$good" --model tampered
+run "missing package file" "tokenizer.json" classify --ep cpu "$good" --model missing_file
+run "manifest missing a field" "dims" classify --ep cpu "$good" --model no_dims
+run "no package folder" "nowhere/manifest.json" classify --ep cpu "$good" --model nowhere
+run "empty finding description" "empty --description" classify --ep cpu --finding Fracture --description "" "$good"
+run "invalid UTF-8 finding text" "UTF-8" classify --ep cpu --finding Fracture --description $'rib \xff\xfe' "$good"
+run "finding without a description" "needs at least one --description" classify --ep cpu --finding Fracture "$good"
+run "CSV missing the path column" "no_path_column.csv: no 'path' column" eval --ep cpu no_path_column.csv
+run "CSV with a value that is not 0/1" "bad_value.csv: line 2, column 'Effusion'" eval --ep cpu bad_value.csv
+run "unknown execution provider" "--ep: expected auto, cpu, webgpu or cuda" classify --ep tpu "$good"
+run "ONNX Runtime library that is not one" "text.png: cannot load the ONNX Runtime library" classify --ort-lib text.png "$good"
+run "unreadable results document" "text.png: not valid JSON" compare text.png text.png
 
 out=$root/docs/results/reliability.md
 mkdir -p "$(dirname "$out")"
@@ -115,5 +119,11 @@ mkdir -p "$(dirname "$out")"
     echo "|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
 } > "$out"
+# Arguments that are not UTF-8 (the invalid-UTF-8 row) are shown as \xNN escapes.
+/usr/bin/python3 -c '
+import sys
+p = sys.argv[1]
+t = open(p, "rb").read().decode("utf-8", "backslashreplace")
+open(p, "w", encoding="utf-8").write(t)' "$out"
 echo "wrote $out (${#rows[@]} inputs, $failures failed)"
 [ $failures = 0 ]

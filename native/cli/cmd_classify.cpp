@@ -139,7 +139,7 @@ int cmd_classify(int argc, char ** argv) {
     }
     for (const auto & f : findings) {
         if (!pipeline_add_finding(s.pl, modality, f.name, f.descriptions, &err)) {
-            return cli_usage_error("classify", "--finding " + err);
+            return cli_usage_error("classify", "--finding: " + err);
         }
         const auto & added = s.pl.anchors.findings.back();
         if (added.truncated) {

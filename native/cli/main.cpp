@@ -16,6 +16,7 @@ static const char * const USAGE =
     "  eval LABELS.csv --images DIR   AUC, F1 and accuracy over a labelled set\n"
     "  compare A.json B.json      compare two results documents within tolerances\n"
     "  info                       the model package, its variants and findings, the providers\n"
+    "  bench [IMAGE]              speed by stage and variant, GEMM rate, cost of many findings\n"
 #ifdef RADZ_HAVE_CMD_TOKENIZE
     "  tokenize                   encode and decode text with a tokenizer.json\n"
 #endif
@@ -48,6 +49,9 @@ int main(int argc, char ** argv) {
     }
     if (!std::strcmp(cmd, "info")) {
         return cmd_info(argc - 1, argv + 1);
+    }
+    if (!std::strcmp(cmd, "bench")) {
+        return cmd_bench(argc - 1, argv + 1);
     }
 #ifdef RADZ_HAVE_CMD_TOKENIZE
     if (!std::strcmp(cmd, "tokenize")) {
