@@ -4,8 +4,8 @@
     cd scripts && /usr/bin/python3 -m radz.build --out ../build/radz-tiny          (full config, about an hour)
 
 OUT is the package folder (overwritten). Work files (training output with checkpoints, the
-export check report) go to --work, by default OUT-work/ beside it (build/NAME-work/ when OUT is
-in assets/), never into the package. --resume continues
+export check report) go to --work, by default OUT-work/ beside it (ignored by git under
+assets/models/), never into the package. --resume continues
 training from the last checkpoint in OUT-work/train.
 """
 from __future__ import annotations
@@ -148,15 +148,8 @@ def recipe_command(argv: list[str], package: str) -> str:
 
 
 def work_dir(package: str, explicit: str | None) -> str:
-    """Where training output and reports go: --work; else OUT-work beside the package (kept when it already
-    exists, so --resume finds its checkpoints); but never inside assets/: build/<name>-work there."""
-    if explicit:
-        return os.path.abspath(explicit)
-    sibling = package.rstrip("/") + "-work"
-    assets = os.path.join(REPO_ROOT, "assets") + os.sep
-    if os.path.isdir(sibling) or not package.startswith(assets):
-        return sibling
-    return os.path.join(REPO_ROOT, "build", os.path.basename(package.rstrip("/")) + "-work")
+    """Where training output and reports go: --work, else OUT-work/ beside the package."""
+    return os.path.abspath(explicit) if explicit else package.rstrip("/") + "-work"
 
 
 def build(args) -> int:
@@ -241,7 +234,7 @@ def main(argv=None) -> int:
     train_mod.add_args(ap)
     ap.add_argument("--out", required=True, help="package folder to write (work files go to OUT-work/)")
     ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--work", default=None, help="work folder (default OUT-work, or build/NAME-work for a package in assets/)")
+    ap.add_argument("--work", default=None, help="work folder (default OUT-work beside the package)")
     ap.add_argument("--mri-test-split", default="assets/splits/brain_mri_test.csv", help="relative to the repo root")
     args = ap.parse_args(argv)
     args.argv = argv
