@@ -135,7 +135,10 @@ compare_report compare_results(const results_doc & ref, const results_doc & cand
     rep.tol = tol;
     if (ref.package_name != cand.package_name) rep.notes.push_back("package differs: " + ref.package_name + " vs " + cand.package_name);
     if (ref.package_variant != cand.package_variant) rep.notes.push_back("variant differs: " + ref.package_variant + " vs " + cand.package_variant);
-    if (ref.package_manifest_sha256 != cand.package_manifest_sha256) rep.notes.push_back("manifest sha256 differs");
+    if (!ref.package_manifest_sha256.empty() && !cand.package_manifest_sha256.empty() &&
+        ref.package_manifest_sha256 != cand.package_manifest_sha256) {
+        rep.notes.push_back("manifest sha256 differs");
+    }
     if (ref.anchors_sha256 != cand.anchors_sha256) rep.notes.push_back("anchor table sha256 differs");
 
     const size_t na = ref.images.size(), nb = cand.images.size();

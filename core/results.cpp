@@ -27,7 +27,8 @@ std::string results_to_json(const results_doc & d) {
     s += "  \"program\": {\"name\": " + json_string(d.program_name) + ", \"version\": " + json_string(d.program_version) +
          ", \"build\": " + json_string(d.program_build) + "},\n";
     s += "  \"package\": {\"name\": " + json_string(d.package_name) + ", \"manifest_sha256\": " +
-         json_string(d.package_manifest_sha256) + ", \"variant\": " + json_string(d.package_variant) + "},\n";
+         (d.package_manifest_sha256.empty() ? std::string("null") : json_string(d.package_manifest_sha256)) +
+         ", \"variant\": " + json_string(d.package_variant) + "},\n";
     s += "  \"backend\": {\"execution_provider\": " + json_string(d.backend_execution_provider) + ", \"adapter\": " +
          opt_string(d.backend_adapter) + ", \"threads\": " +
          (d.backend_threads ? std::to_string(*d.backend_threads) : std::string("null")) + "},\n";
@@ -179,7 +180,9 @@ bool results_parse(const std::string & text, const std::string & name, results_d
     if (!r.get_string(*o, "program", "build", &d.program_build)) return false;
     if (!r.get_object(doc, "", "package", &o)) return false;
     if (!r.get_string(*o, "package", "name", &d.package_name)) return false;
-    if (!r.get_string(*o, "package", "manifest_sha256", &d.package_manifest_sha256)) return false;
+    std::optional<std::string> manifest_sha256;
+    if (!get_opt_string(r, *o, "package", "manifest_sha256", &manifest_sha256)) return false;
+    d.package_manifest_sha256 = manifest_sha256.value_or("");
     if (!r.get_string(*o, "package", "variant", &d.package_variant)) return false;
     if (!r.get_object(doc, "", "backend", &o)) return false;
     if (!r.get_string(*o, "backend", "execution_provider", &d.backend_execution_provider)) return false;

@@ -45,7 +45,7 @@ struct results_doc {
     std::string program_version;
     std::string program_build;     // native, wasm, pytorch, onnxruntime-node
     std::string package_name;
-    std::string package_manifest_sha256;
+    std::string package_manifest_sha256;  // "" <-> null (goldens: golden.json is itself in the manifest)
     std::string package_variant;
     std::string backend_execution_provider;  // cpu, webgpu, cuda, wasm, pytorch
     std::optional<std::string> backend_adapter;
