@@ -286,3 +286,42 @@ TEST_CASE("damaged PNG data behind valid CRCs never crashes the decoder") {
         CHECK(n_refused > 0);
     }
 }
+
+// The shipped package's goldens were preprocessed by the recipe (PIL + numpy): the core must
+// agree bit-exactly on PNG/BMP and within the manifest's JPEG tolerance. RADZ_TEST_PACKAGE
+// points at another package folder (e.g. one the recipe just built).
+TEST_CASE("golden pixels of the package agree with the recipe") {
+    const char * env = getenv("RADZ_TEST_PACKAGE");
+    const std::string dir = env ? env : std::string(RADZ_SOURCE_DIR) + "/assets/models/radz-tiny";
+    std::string text, err;
+    if (!file_read_text(dir + "/golden/golden.json", &text, 1 << 28, &err)) {
+        WARN("no package goldens, skipped: " << err);
+        return;
+    }
+    const nlohmann::json golden = nlohmann::json::parse(text);
+    int n = 0;
+    for (const auto & im : golden["images"]) {
+        const std::string file = im["file"];
+        INFO(file);
+        std::vector<uint8_t> bytes;
+        REQUIRE(file_read_bytes(dir + "/golden/" + file, &bytes, 1 << 28, &err));
+        std::vector<float> px;
+        image_header hdr;
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), 64, 64, &px, &hdr, &err));
+        const std::vector<double> want = im["pixels"].get<std::vector<double>>();
+        REQUIRE(want.size() == px.size());
+        double max_d = 0.0;
+        int n_diff = 0;
+        for (size_t i = 0; i < px.size(); i++) {
+            max_d = std::max(max_d, std::fabs((double) px[i] - want[i]));
+            n_diff += px[i] != (float) want[i];
+        }
+        if (hdr.format == "jpeg") {
+            CHECK(max_d <= 0.003922);
+        } else {
+            CHECK(n_diff == 0);
+        }
+        n++;
+    }
+    CHECK(n > 0);
+}

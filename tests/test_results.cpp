@@ -141,3 +141,14 @@ TEST_CASE("results: non-finite values are refused before writing") {
     CHECK(err == "out.json: images[0].findings[0]: cosine, logit and probability must be finite");
     CHECK_FALSE(results_save(d, "/nonexistent-dir/out.json", &err));
 }
+
+TEST_CASE("results: a golden's null manifest_sha256 reads as empty and writes back as null") {
+    results_doc d = make_results();
+    d.package_manifest_sha256.clear();
+    const std::string text = results_to_json(d);
+    CHECK(nlohmann::json::parse(text)["package"]["manifest_sha256"].is_null());
+    results_doc e;
+    std::string err;
+    REQUIRE(results_parse(text, "golden.json", &e, &err));
+    CHECK(e.package_manifest_sha256.empty());
+}
