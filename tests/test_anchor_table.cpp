@@ -269,7 +269,7 @@ TEST_CASE("anchor table: add, find, remove") {
     CHECK(err == "no finding 'Effusion' in modality 'cxr'");
 }
 
-TEST_CASE("anchor from description features; DKAM template; user ids") {
+TEST_CASE("anchor from description features, DKAM template, user ids") {
     std::vector<float> a;
     std::string err;
     REQUIRE(anchor_mean_normalised({ { 1.0f, 0.0f }, { 0.0f, 1.0f } }, &a, &err));

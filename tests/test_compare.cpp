@@ -113,7 +113,7 @@ TEST_CASE("compare: top-1 must agree unless the reference's top-2 margin is with
     CHECK(r.images[0].problems.back() == "top-1 differs: glioma vs notumor (reference margin 1.5)");
 }
 
-TEST_CASE("compare: one-sided images and findings fail; matching by sha256 then file") {
+TEST_CASE("compare: one-sided images and findings fail, matching by sha256 then file") {
     const results_doc a = base_doc();
     results_doc b = a;
     b.images.pop_back();
