@@ -11,4 +11,9 @@ if (NOT EMSCRIPTEN AND TARGET radz-app AND TARGET radz)
                      --app $<TARGET_FILE:radz-app> --cli $<TARGET_FILE:radz>
                      --model ${RADZ_TEST_PACKAGE} --work ${CMAKE_CURRENT_BINARY_DIR}/test_app_work)
     set_tests_properties(test_app PROPERTIES TIMEOUT 900)
+    if (RADZ_SANITIZE)
+        # Mesa, X11 and SDL keep allocations until exit; LeakSanitizer reports only RadZ's own.
+        set_tests_properties(test_app PROPERTIES ENVIRONMENT
+            "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/app_lsan.supp:print_suppressions=0")
+    endif()
 endif()

@@ -252,7 +252,37 @@ def main() -> int:
     c.check("the parity view fails when a finding is on one side only", r.returncode == 0 and par.get("pass") is False,
             str(par))
 
-    # 7. A missing model: a clear one-line error, exit 1.
+    # 7. The same images in a child process (the radz CLI beside the app, the app's anchor table):
+    #    the parity view compares it with the app's own results.
+    layout4 = work / "layout4.json"
+    r = run(x_server_cmd() + [args.app, "--image", batch, "--model", args.model, "--ep", "cpu"] + finding +
+            ["--child-ep", "cpu", "--layout", layout4], env=env)
+    par = (json.loads(layout4.read_text()).get("parity") or {}) if layout4.is_file() else {}
+    c.check("child process on cpu: parity view passes", r.returncode == 0 and par.get("pass") is True and
+            "child process" in par.get("reference", "") and par.get("images") == len(batch_files),
+            f"exit {r.returncode}: {par or r.stderr.decode(errors='replace').strip()[-300:]}")
+
+    # 8. Switching provider (WebGPU on SwiftShader's software Vulkan, when Chromium provides it):
+    #    every image is classified again and compared with the results from before.
+    icd = Path("/usr/lib/chromium/vk_swiftshader_icd.json")
+    if icd.is_file():
+        layout5, app5 = work / "layout5.json", work / "app5.json"
+        env5 = dict(env, VK_ICD_FILENAMES=str(icd))
+        r = run(x_server_cmd() + [args.app, "--image", image, "--model", args.model, "--ep", "cpu",
+                                   "--switch-ep", "webgpu", "--results", app5, "--layout", layout5], env=env5)
+        lay = json.loads(layout5.read_text()) if layout5.is_file() else {}
+        par = lay.get("parity") or {}
+        doc = json.loads(app5.read_text()) if app5.is_file() else {}
+        c.check("switch to webgpu: results on webgpu, parity against the cpu results within 1e-4",
+                r.returncode == 0 and lay.get("provider") == "webgpu" and
+                doc.get("backend", {}).get("execution_provider") == "webgpu" and
+                "before switching (cpu)" in par.get("reference", "") and par.get("pass") is True,
+                f"exit {r.returncode}: provider {lay.get('provider')}, parity {par}; "
+                f"{r.stderr.decode(errors='replace').strip()[-300:]}")
+    else:
+        print(f"skip switch to webgpu: no {icd} (chromium's SwiftShader)")
+
+    # 9. A missing model: a clear one-line error, exit 1.
     r = run(x_server_cmd() + [args.app, "--image", image, "--model", work / "no-such-model", "--results",
                                work / "none.json"], env=env)
     err = r.stderr.decode(errors="replace")

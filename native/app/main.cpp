@@ -68,7 +68,9 @@ static const char * const HELP =
     "  --description TEXT   (as Findings > Add; repeatable)\n"
     "  --parity FILE        load a results file into the parity view (the layout gets its summary)\n"
     "  --save-anchors FILE  save the anchor table on exit (as Findings > Save table)\n"
-    "  --show WINDOWS       open windows: findings, providers, parity (comma-separated)\n";
+    "  --show WINDOWS       open windows: findings, providers, parity (comma-separated)\n"
+    "  --switch-ep NAME     once classified, switch to this provider (as its Use button)\n"
+    "  --child-ep NAME      once classified, run the images on it in a child process (Compare)\n";
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -1135,6 +1137,18 @@ static void draw_findings_window(app_state & a) {
     ImGui::End();
 }
 
+// Reopens the model on another provider of the same library, keeping the findings; the results
+// so far become the parity reference and every image is classified again.
+static void provider_use(app_state & a, const std::string & ep) {
+    if (!a.images.empty()) {
+        parity_set(a, results_current(a), "this app before switching (" + a.binfo.execution_provider + ")");
+    }
+    app_session_options o = a.opt;
+    o.ep                  = ep;
+    a.settings.ep         = ep;
+    session_open(a, o, true);
+}
+
 static void draw_providers_window(app_state & a) {
     if (!a.show_providers) {
         return;
@@ -1183,13 +1197,7 @@ static void draw_providers_window(app_state & a) {
             ImGui::TableNextColumn();
             ImGui::BeginDisabled(!p.usable || in_use || a.model_opening);
             if (ImGui::SmallButton("Use")) {
-                if (!a.images.empty()) {
-                    parity_set(a, results_current(a), "this app before switching (" + a.binfo.execution_provider + ")");
-                }
-                app_session_options o = a.opt;
-                o.ep                   = p.name;
-                a.settings.ep          = p.name;
-                session_open(a, o, true);
+                provider_use(a, p.name);
             }
             ImGui::EndDisabled();
             ImGui::SameLine();
@@ -1484,7 +1492,8 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
         o["fill_color"]  = {std::lround(c.x * 255), std::lround(c.y * 255), std::lround(c.z * 255)};
         j["bars"].push_back(o);
     }
-    j["images"] = a.images.size();
+    j["images"]   = a.images.size();
+    j["provider"] = a.binfo.execution_provider;
     if (a.has_parity) {
         const compare_report & r = a.parity;
         j["parity"] = {{"reference", a.parity_name}, {"pass", r.pass}, {"images", r.n_images}, {"pass_images", r.n_pass},
@@ -1500,7 +1509,7 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
 struct app_args {
     std::vector<std::string> paths;
     std::string model, variant, ep, ort_lib, modality, screenshot, results, layout;
-    std::string anchors, parity, save_anchors, show;
+    std::string anchors, parity, save_anchors, show, switch_ep, child_ep;
     std::vector<std::pair<std::string, std::vector<std::string>>> findings;  // name, descriptions
     int32_t     threads = 0, width = 0, height = 0;
 };
@@ -1534,7 +1543,8 @@ int main(int argc, char ** argv) {
             value("--screenshot", &args.screenshot) || value("--results", &args.results) ||
             value("--layout", &args.layout) || value("--anchors", &args.anchors) ||
             value("--parity", &args.parity) || value("--save-anchors", &args.save_anchors) ||
-            value("--show", &args.show)) {
+            value("--show", &args.show) || value("--switch-ep", &args.switch_ep) ||
+            value("--child-ep", &args.child_ep)) {
             continue;
         }
         if (value("--image", &v)) {
@@ -1677,15 +1687,26 @@ int main(int argc, char ** argv) {
     a.show_providers = args.show.find("providers") != std::string::npos;
     a.show_parity    = a.show_parity || args.show.find("parity") != std::string::npos;
 
+    // Test mode: actions taken, one at a time, each once everything before it has finished.
+    std::vector<std::function<void()>> after_ready;
+    if (!args.switch_ep.empty()) {
+        after_ready.push_back([&] { provider_use(a, args.switch_ep); });
+    }
+    if (!args.child_ep.empty()) {
+        after_ready.push_back([&] { child_run(a, args.child_ep, a.opt.ort_lib); });
+    }
+    size_t next_action = 0;
+
     bool       quit      = false;
     int        exit_code = 0;
     int        ready_frames = 0;
     const auto t_start   = std::chrono::steady_clock::now();
     while (!quit) {
         SDL_Event ev;
-        const bool busy = !worker.idle();
-        // Wait for input when idle (no busy loop); poll while jobs run so progress shows.
-        if (!a.test_mode && !busy && SDL_WaitEventTimeout(&ev, 250)) {
+        // Never a busy loop: wait for input, up to 250 ms when idle, 30 ms while jobs run (the
+        // progress bar moves; the model, on the CPU or a software GPU, keeps the cores).
+        const int wait_ms = worker.idle() ? (a.test_mode ? 5 : 250) : 30;
+        if (SDL_WaitEventTimeout(&ev, wait_ms)) {
             SDL_PushEvent(&ev);
         }
         while (SDL_PollEvent(&ev)) {
@@ -1733,8 +1754,12 @@ int main(int argc, char ** argv) {
             for (const auto & im : a.images) {
                 all_done = all_done && (im.state == image_state::done || im.state == image_state::failed);
             }
-            const bool ready = (all_done && worker.idle()) || (!a.model_opening && !a.model_open);
+            const bool ready = (all_done && worker.idle() && !a.model_opening) || (!a.model_opening && !a.model_open);
             ready_frames     = ready ? ready_frames + 1 : 0;
+            if (ready_frames >= 2 && a.model_open && next_action < after_ready.size()) {
+                after_ready[next_action++]();
+                ready_frames = 0;
+            }
             const double waited =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
             if (ready_frames >= 4 || waited > 600.0) {  // a few frames: the layout settles
