@@ -7,7 +7,7 @@
 # Defaults: build/radz, and the model of scripts/run_demo.sh (assets/models/radz-tiny, else
 # build/quick-package).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 
 radz=${1:-build/radz}
@@ -22,7 +22,7 @@ model=$(cd "$model" && pwd)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$work"
+cd "$work" || exit 1
 
 good=$(ls "$model"/golden/*.png | head -1)
 good_jpg=$(ls "$model"/golden/*.jpg 2>/dev/null | head -1)

@@ -10,7 +10,7 @@
 #   scripts/test.sh            everything
 #   JOBS=N scripts/test.sh     build and test parallelism (default 2)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 JOBS=${JOBS:-2}
 BUILD_DIR=${RADZ_BUILD_DIR:-build}
