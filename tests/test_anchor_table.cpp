@@ -80,6 +80,7 @@ TEST_CASE("anchor table: save then load gives the same table") {
     CHECK(text.find("\"threshold\": -0.0123456789") != std::string::npos);
     CHECK(nlohmann::json::parse(text)["format"] == "radz-anchor-table");
     unlink(path.c_str());
+    rmdir(path.substr(0, path.rfind('/')).c_str());
 }
 
 TEST_CASE("anchor table: float32 anchors round-trip bit-exactly") {
