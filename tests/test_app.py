@@ -282,7 +282,22 @@ def main() -> int:
     else:
         print(f"skip switch to webgpu: no {icd} (chromium's SwiftShader)")
 
-    # 9. A missing model: a clear one-line error, exit 1.
+    # 9. The normal mode remembers the last folder and the model (app.json) and the window layout
+    #    (imgui.ini) in $XDG_CONFIG_HOME/radz; it quits cleanly on SIGTERM.
+    cfg = work / "config-normal"
+    env9 = dict(os.environ, XDG_CONFIG_HOME=str(cfg))
+    script = f'"$0" --model "$1" "$2" & pid=$!; sleep 15; kill -TERM $pid; wait $pid'
+    r = run(x_server_cmd() + ["sh", "-c", script, args.app.resolve(), args.model, batch], env=env9)
+    saved_cfg = {}
+    if (cfg / "radz" / "app.json").is_file():
+        saved_cfg = json.loads((cfg / "radz" / "app.json").read_text())
+    c.check("settings: last folder and model remembered, layout saved",
+            r.returncode == 0 and saved_cfg.get("last_folder") == str(batch.resolve()) and
+            Path(saved_cfg.get("model", "")).resolve() == args.model.resolve() and
+            (cfg / "radz" / "imgui.ini").is_file(),
+            f"exit {r.returncode}, app.json {saved_cfg}")
+
+    # 10. A missing model: a clear one-line error, exit 1.
     r = run(x_server_cmd() + [args.app, "--image", image, "--model", work / "no-such-model", "--results",
                                work / "none.json"], env=env)
     err = r.stderr.decode(errors="replace")

@@ -548,7 +548,11 @@ static void images_open(app_state & a, const std::string & path) {
     }
     std::error_code ec;
     const bool      is_dir = std::filesystem::is_directory(path, ec);
-    a.settings.last_folder = is_dir ? path : std::filesystem::path(path).parent_path().string();
+    const auto abs         = std::filesystem::absolute(path, ec);
+    a.settings.last_folder = (ec ? std::filesystem::path(path) : abs).string();
+    if (!is_dir) {
+        a.settings.last_folder = std::filesystem::path(a.settings.last_folder).parent_path().string();
+    }
     std::vector<uint64_t> ids;
     const bool            first = a.images.empty();
     for (const auto & f : files) {
@@ -1809,7 +1813,9 @@ int main(int argc, char ** argv) {
         a.settings.modality = a.modality;
         a.settings.ep       = a.opt.ep;
         if (!a.opt.model_dir.empty() && a.model_open) {
-            a.settings.model_dir = a.opt.model_dir;
+            std::error_code ec;
+            const auto      abs  = std::filesystem::absolute(a.opt.model_dir, ec);
+            a.settings.model_dir = ec ? a.opt.model_dir : abs.lexically_normal().string();
         }
         std::string err;
         if (!app_settings_save(a.settings_dir, a.settings, &err)) {
