@@ -70,6 +70,9 @@ stage "native build (sanitized)" configure_and_build && stage "ctest (native)" r
 if [ -x scripts/test_wasm.sh ]; then
     stage "wasm build + tests" scripts/test_wasm.sh
 fi
+if [ -x scripts/test_web.sh ]; then
+    stage "web (node + Chromium)" scripts/test_web.sh
+fi
 
 echo
 echo "=== summary ($(($(date +%s) - t_all)) s in all)"
