@@ -16,4 +16,13 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${CMAKE_CURRENT_BINARY_DIR}/test_cli_work)
     set_tests_properties(test_cli PROPERTIES TIMEOUT 600)
+
+    # The same end-to-end checks on the package RadZ ships: its golden images through the CLI
+    # must match the recipe's PyTorch results.
+    if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny/manifest.json)
+        add_test(NAME test_cli_shipped
+                 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz>
+                         ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shipped_work)
+        set_tests_properties(test_cli_shipped PROPERTIES TIMEOUT 600)
+    endif()
 endif()
