@@ -71,7 +71,8 @@ if [ -x scripts/test_wasm.sh ]; then
     stage "wasm build + tests" scripts/test_wasm.sh
 fi
 if [ -x scripts/test_web.sh ]; then
-    stage "web (node + Chromium)" scripts/test_web.sh
+    # test_wasm.sh has already run test_pipeline_wasm under node: only the Chromium part here.
+    stage "web (Chromium)" env RADZ_WEB_SKIP_CTEST=1 scripts/test_web.sh
 fi
 
 echo
