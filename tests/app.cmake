@@ -12,11 +12,10 @@ if (NOT EMSCRIPTEN AND TARGET radz-app AND TARGET radz)
                      --model ${RADZ_TEST_PACKAGE} --work ${CMAKE_CURRENT_BINARY_DIR}/test_app_work)
     set_tests_properties(test_app PROPERTIES TIMEOUT 900)
     if (RADZ_SANITIZE)
-        # Mesa, X11 and SDL keep allocations until exit; LeakSanitizer reports only RadZ's own.
-        # Some of those allocations come from libraries already unloaded at exit (frames in
-        # "<unknown module>", which no suppression can name), so leak detection is off for the
-        # app process; the core's, the pipeline's and the CLI's tests keep it on.
-        set_tests_properties(test_app PROPERTIES ENVIRONMENT
-            "ASAN_OPTIONS=detect_leaks=0;LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/app_lsan.supp:print_suppressions=0")
+        # AddressSanitizer still checks every access; leak checking is off for this test only:
+        # the OpenGL stack (GLVND, Mesa) leaves allocations made from a driver it unloads at
+        # exit, which LeakSanitizer cannot attribute ("<unknown module>") nor suppress. The same
+        # core runs leak-checked in every other test.
+        set_tests_properties(test_app PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
     endif()
 endif()
