@@ -17,12 +17,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
 from radz import bpe, text  # noqa: E402
+from py_runner import run_tests  # noqa: E402
 
 SPECIALS = (["<pad>", "<bos>", "<eos>"] + [f"<ImgCls_{i}>" for i in range(4)] + [f"<TxtCls_{i}>" for i in range(4)]
             + ["<Mod_cxr>", "<Mod_mri>"])
@@ -227,27 +227,7 @@ def test_encode_is_compact_on_project_text(c: Ctx):
 
 
 def main() -> int:
-    tests = [(k, v) for k, v in globals().items() if k.startswith("test_") and callable(v)]
-    try:
-        c = Ctx()
-    except Exception:
-        traceback.print_exc()
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    try:
-        for name, fn in tests:
-            try:
-                fn(c) if fn.__code__.co_argcount else fn()
-                passed += 1
-                print(f"ok    {name}")
-            except Exception as e:
-                failed += 1
-                print(f"FAIL  {name}: {type(e).__name__}: {str(e)[:1500]}")
-    finally:
-        shutil.rmtree(c.tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_tests(globals(), Ctx, cleanup=lambda c: shutil.rmtree(c.tmp, ignore_errors=True), max_msg=1500)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 
 import numpy as np
 
@@ -21,6 +20,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)),
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
 from radz import splits  # noqa: E402
+from py_runner import run_tests  # noqa: E402
 from radz.preprocess import load_images  # noqa: E402
 
 SPLIT_DIR = os.path.join(REPO, "assets", "splits")
@@ -127,24 +127,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data"))
     args = ap.parse_args()
-    tests = [(k, v) for k, v in globals().items() if k.startswith("test_") and callable(v)]
-    try:
-        c = Ctx(args.data)
-    except (Exception, SystemExit):
-        traceback.print_exc()
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn(c) if fn.__code__.co_argcount else fn()
-            passed += 1
-            print(f"ok    {name}")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL  {name}: {type(e).__name__}: {str(e)[:1000]}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_tests(globals(), lambda: Ctx(args.data))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ import os
 import random
 import re
 import sys
-import traceback
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
 from radz import splits, text  # noqa: E402
+from py_runner import run_tests  # noqa: E402
 
 # The recipe's default (scripts/radz/train.py DEFAULT_HELD_OUT), read from the source so that this
 # test does not import torch; a missing or changed line fails the test that uses it.
@@ -266,24 +266,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data"))
     args = ap.parse_args()
-    tests = [(k, v) for k, v in globals().items() if k.startswith("test_") and callable(v)]
-    try:
-        c = Ctx(args.data)
-    except (Exception, SystemExit):
-        traceback.print_exc()
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn(c) if fn.__code__.co_argcount else fn()
-            passed += 1
-            print(f"ok    {name}")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL  {name}: {type(e).__name__}: {str(e)[:1000]}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_tests(globals(), lambda: Ctx(args.data))
 
 
 if __name__ == "__main__":
