@@ -5,7 +5,9 @@
 #   scripts/train.sh            about an hour on 2 cores; a progress line per epoch
 #   scripts/train.sh --resume   continue from the last checkpoint (after an interruption)
 #
-# Writes assets/models/radz-tiny/ (the package, committed) and assets/models/radz-tiny-work/
+# Writes assets/models/radz-tiny/ (the package, committed), assets/models/radz-tiny-results/
+# (per-image results of each variant on NIH fold 1 and the brain MRI test split, committed) and
+# assets/models/radz-tiny-work/
 # (checkpoints, reports; ignored by git). Run it in the background with a log, e.g.
 #   nohup scripts/train.sh > build/train.log 2>&1 &
 set -eu

@@ -3,7 +3,9 @@
     cd scripts && /usr/bin/python3 -m radz.build --quick --out ../build/quick-package
     cd scripts && /usr/bin/python3 -m radz.build --out ../build/radz-tiny          (full config, about an hour)
 
-OUT is the package folder (overwritten). Work files (training output with checkpoints, the
+OUT is the package folder (overwritten). Per-image results of every variant on the held-out NIH
+fold(s) and the brain MRI test split go to OUT-results/ (radz.package_results; committed for the
+shipped model, the core's tests compare against them). Work files (training output with checkpoints, the
 export check report) go to --work, by default OUT-work/ beside it (ignored by git under
 assets/models/), never into the package. --resume continues
 training from the last checkpoint in OUT-work/train.
@@ -220,6 +222,13 @@ def build(args) -> int:
         print(f"evaluation (fp32): cxr mean AUC seen {ev['cxr'].get('mean_auc_seen', float('nan')):.3f}, held out "
               f"{ev['cxr'].get('mean_auc_held_out', float('nan')):.3f}; mri top-1 {ev['mri']['top1_accuracy']:.3f}, "
               f"mean AUC {ev['mri']['mean_auc']:.3f} ({work}/eval.fp32.json)", flush=True)
+    from . import package_results
+    t1 = time.time()
+    results_dir = package.rstrip("/") + "-results"
+    package_results.write_package_results(package, results_dir, args.data,
+                                          [f for f in range(5) if f not in cfg.train_folds] or [1],
+                                          args.mri_test_split, threads=cfg.threads)
+    timings["results"] = time.time() - t1
     timings["total"] = time.time() - t0
     with open(os.path.join(work, "build.json"), "w") as f:
         json.dump({"timings_s": timings, "weights_sha256": res["weights_sha256"], "package": package}, f, indent=1)

@@ -1,0 +1,187 @@
+"""5-fold out-of-fold evaluation: one model per NIH fold, trained on the other four exactly as the shipped
+model is trained, its per-image predictions on the fold it did not see committed as soon as it is done.
+
+    cd scripts && /usr/bin/python3 -m radz.oof            (hours on 2 cores: run it in the background)
+
+For each fold F (in the order 1, 3, 0, 2, 4: fold 1 is the shipped model's own held-out fold, fold 3
+holds most held-out-finding positives):
+  1. the package: fold 1 reuses assets/models/radz-tiny when its recipe is this one (same config and
+     seed, folds 0,2,3,4); otherwise `python3 -m radz.build --train-folds <others> --seed S` builds it
+     under assets/models/oof-work/foldF/ (resumes from the last epoch checkpoint there);
+  2. predictions of every variant on fold F's images (results schema, docs/results/oof/foldF.V.json),
+     and of fp32 with plain-name anchors for the held-out findings (foldF.plain-names.json);
+  3. foldF.meta.json (weights and manifest hashes, recipe, timings) last: a fold is done when it exists;
+  4. `git commit` of those files, then docs/results/accuracy.md regenerated (radz.report) and committed.
+Rerunning skips done folds and resumes an interrupted one. --no-commit leaves git alone.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+
+from . import train as train_mod
+from .train import DEFAULT_DATA, REPO_ROOT
+
+ORDER = [1, 3, 0, 2, 4]
+OUT_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof")
+WORK_DIR = os.path.join(REPO_ROOT, "assets", "models", "oof-work")
+SHIPPED = os.path.join(REPO_ROOT, "assets", "models", "radz-tiny")
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] oof: {msg}", flush=True)
+
+
+def fold_config(fold: int, seed: int) -> dict:
+    ap = argparse.ArgumentParser()
+    train_mod.add_args(ap)
+    args = ap.parse_args(["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold)])
+    return json.loads(json.dumps(asdict(train_mod.make_config(args))))
+
+
+def same_recipe(saved: dict, wanted: dict) -> bool:
+    """Equal configs, ignoring the vocabulary size the tokenizer fills in."""
+    a, b = json.loads(json.dumps(saved)), json.loads(json.dumps(wanted))
+    for c in (a, b):
+        c.get("model", {}).pop("vocab_size", None)
+    return a == b
+
+
+def git(*args, check=True) -> subprocess.CompletedProcess:
+    for attempt in range(20):
+        r = subprocess.run(["git", "-C", REPO_ROOT, *args], capture_output=True, text=True)
+        if r.returncode == 0 or "index.lock" not in r.stderr:
+            break
+        time.sleep(3)               # another git command holds the index: wait for it
+    if check and r.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {r.stderr.strip()}")
+    return r
+
+
+def commit(paths: list[str], message: str) -> None:
+    rel = [os.path.relpath(p, REPO_ROOT) for p in paths]
+    git("add", "--", *rel)
+    if git("diff", "--cached", "--quiet", "--", *rel, check=False).returncode == 0:
+        log(f"nothing to commit for {message!r}")
+        return
+    git("commit", "-q", "-m", message, "--", *rel)
+    log(f"committed: {message}")
+
+
+def package_for(fold: int, seed: int, data_dir: str, threads: int | None) -> tuple[str, str]:
+    """(package folder, how it was obtained) for fold `fold`; builds it when needed."""
+    wanted = fold_config(fold, seed)
+    man = os.path.join(SHIPPED, "manifest.json")
+    if os.path.exists(man):
+        with open(man) as f:
+            recipe = json.load(f)["recipe"]
+        if same_recipe(recipe["config"], wanted):
+            log(f"fold {fold}: the shipped package {os.path.relpath(SHIPPED, REPO_ROOT)} is this fold's model")
+            return SHIPPED, "shipped"
+    pkg = os.path.join(WORK_DIR, f"fold{fold}", "package")
+    ckpt = os.path.join(pkg + "-work", "train", "checkpoints")
+    argv = ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold), "--out", pkg,
+            "--data", data_dir]
+    if threads is not None:
+        argv += ["--threads", str(threads)]
+    if os.path.isdir(ckpt) and os.listdir(ckpt):
+        argv.append("--resume")
+    log(f"fold {fold}: building {os.path.relpath(pkg, REPO_ROOT)} (python3 -m radz.build {' '.join(argv)})")
+    t0 = time.time()
+    r = subprocess.run([sys.executable, "-m", "radz.build", *argv], cwd=os.path.join(REPO_ROOT, "scripts"))
+    if r.returncode != 0:
+        raise SystemExit(f"fold {fold}: radz.build failed with exit code {r.returncode}")
+    log(f"fold {fold}: package built in {time.time() - t0:.0f} s")
+    return pkg, "built"
+
+
+def run_fold(fold: int, seed: int, data_dir: str, threads: int | None, do_commit: bool) -> None:
+    from .predict import PackageVariant, image_list, plain_name_findings, predict, write_results
+    from . import ort
+    from .export import ORT_CONFIG
+    t0 = time.time()
+    pkg, how = package_for(fold, seed, data_dir, threads)
+    with open(os.path.join(pkg, "manifest.json")) as f:
+        manifest = json.load(f)
+    held_out = manifest["recipe"]["config"]["held_out"]
+    ims = image_list(data_dir, [fold], None)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    written = []
+    t1 = time.time()
+    with ort.OrtSession(threads=threads or 2, config=ORT_CONFIG) as s:
+        for v in manifest["variants"]:
+            pv = PackageVariant(pkg, v)
+            doc = predict(pv, data_dir, ims, threads or 2, session=s)
+            p = os.path.join(OUT_DIR, f"fold{fold}.{v}.json")
+            write_results(p, doc)
+            written.append(p)
+        pv = PackageVariant(pkg, "fp32")
+        extra = plain_name_findings(pv, held_out, session=s)
+        doc = predict(pv, data_dir, ims, threads or 2, extra_findings=extra, only_extra=True, session=s)
+        doc["anchors"]["source"] = "plain-names"
+        p = os.path.join(OUT_DIR, f"fold{fold}.plain-names.json")
+        write_results(p, doc)
+        written.append(p)
+    meta = {"fold": fold, "images": len(ims), "package": os.path.relpath(pkg, REPO_ROOT), "obtained": how,
+            "manifest_sha256": PackageVariant(pkg, "fp32").manifest_sha256,
+            "weights_sha256": manifest["recipe"]["weights_sha256"], "recipe_command": manifest["recipe"]["command"],
+            "seed": manifest["recipe"]["seed"], "train_folds": manifest["recipe"]["config"]["train_folds"],
+            "held_out": held_out, "variants": list(manifest["variants"]),
+            "package_bytes": {v: sum(f["size"] for f in manifest["files"]
+                                     if f["path"] in (e["vision"], e["decoder"], e["embeddings"], e["anchors"],
+                                                      manifest["tokenizer"]["file"]))
+                              for v, e in manifest["variants"].items()},
+            "predict_s": round(time.time() - t1, 1), "total_s": round(time.time() - t0, 1),
+            "finished": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()}
+    p = os.path.join(OUT_DIR, f"fold{fold}.meta.json")
+    with open(p + ".tmp", "w") as f:
+        json.dump(meta, f, indent=1)
+        f.write("\n")
+    os.replace(p + ".tmp", p)
+    written.append(p)
+    log(f"fold {fold}: predictions written ({len(ims)} images, {len(manifest['variants'])} variants)")
+    if do_commit:
+        commit(written, f"oof: fold {fold} predictions ({how} model, weights {meta['weights_sha256'][:12]}), "
+                        f"{len(ims)} images x {len(manifest['variants'])} variants")
+
+
+def write_report(do_commit: bool) -> None:
+    acc = os.path.join(REPO_ROOT, "docs", "results", "accuracy.md")
+    r = subprocess.run([sys.executable, "-m", "radz.report", "--out", acc], cwd=os.path.join(REPO_ROOT, "scripts"))
+    if r.returncode != 0:
+        log(f"radz.report failed (exit {r.returncode}); the fold predictions stay committed")
+        return
+    if do_commit:
+        commit([acc], "accuracy.md: regenerated from the out-of-fold predictions done so far")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--folds", default=",".join(map(str, ORDER)), help="folds to run, in this order")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--no-commit", action="store_true")
+    ap.add_argument("--report-only", action="store_true", help="only regenerate docs/results/accuracy.md")
+    args = ap.parse_args(argv)
+    if not args.report_only:
+        for fold in [int(x) for x in args.folds.split(",")]:
+            if os.path.exists(os.path.join(OUT_DIR, f"fold{fold}.meta.json")):
+                log(f"fold {fold}: done already (docs/results/oof/fold{fold}.meta.json)")
+                continue
+            run_fold(fold, args.seed, os.path.abspath(args.data), args.threads, not args.no_commit)
+            write_report(not args.no_commit)
+    else:
+        write_report(not args.no_commit)
+    log("all requested folds done" if not args.report_only else "report written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
