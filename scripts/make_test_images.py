@@ -136,6 +136,10 @@ def main() -> None:
     save("rgb_200x150.jpg", Image.fromarray(u8(smooth(rng, 150, 200, 3)), "RGB"), 3, quality=90)
     save("rgb_progressive_120x120.jpg", Image.fromarray(u8(smooth(rng, 120, 120, 3)), "RGB"), 3,
          quality=90, progressive=True)
+    # chroma 4:2:2 and 4:4:4 (the two above are 4:2:0), decoded bit-exactly like libjpeg-turbo
+    save("rgb_422_90x70.jpg", Image.fromarray(u8(smooth(rng, 70, 90, 3)), "RGB"), 3, quality=88, subsampling=1)
+    save("rgb_444_progressive_71x65.jpg", Image.fromarray(u8(smooth(rng, 65, 71, 3)), "RGB"), 3, quality=80,
+         subsampling=0, progressive=True)
 
     # bad inputs
     (OUT_DIR / "empty.png").write_bytes(b"")
@@ -170,7 +174,7 @@ def main() -> None:
         pixels = preprocess(path)
         entries.append({
             "file": name, "format": "jpeg" if fmt == "jpg" else fmt, "width": width, "height": height,
-            "channels": channels, "bit_depth": bit_depth, "exact": fmt != "jpg",
+            "channels": channels, "bit_depth": bit_depth, "exact": True,
             "pixels": [float(f"{float(v):.9g}") for v in pixels.reshape(-1)],
         })
     doc = {"made_by": "scripts/make_test_images.py", "size": SIZE, "images": entries}
