@@ -27,6 +27,10 @@ static const char * const HELP =
     "  --fold N               only the rows of fold N (needs a 'fold' column)\n"
     "  --limit N              only the first N rows (after --fold)\n"
     "  --min-positives N      default 3\n"
+    "  --ci N                 bootstrap resamples for 95% intervals of each AUC, the mean AUC and\n"
+    "                         the top-1 accuracy (default 1000; 0: none). Whole patients are\n"
+    "                         resampled when the CSV has a 'patient_id' column, else images\n"
+    "  --seed N               bootstrap seed (default 0)\n"
     "  --json                 write the metrics as JSON to stdout\n"
     "  --save-results FILE    also write the results document of every image\n";
 
@@ -40,7 +44,22 @@ struct finding_eval {
     std::vector<int32_t> labels;
     int64_t              positives = 0;
     double               auc = NAN, f1 = NAN, acc = NAN, sens = NAN, spec = NAN;
+    metrics_ci           auc_ci;
 };
+
+static std::string ci_json(const metrics_ci & c, bool on) {
+    if (!on) {
+        return "null";
+    }
+    return "[" + json_number(c.n_valid > 0 ? c.lo : NAN) + ", " + json_number(c.n_valid > 0 ? c.hi : NAN) + "]";
+}
+
+static std::string ci_text(const metrics_ci & c, bool on) {
+    if (!on || c.n_valid == 0 || !std::isfinite(c.lo)) {
+        return "";
+    }
+    return metrics_format(c.lo, 3) + "-" + metrics_format(c.hi, 3);
+}
 
 static bool parse_int(const std::string & s, long lo, long * out) {
     char * end = nullptr;
@@ -50,7 +69,7 @@ static bool parse_int(const std::string & s, long lo, long * out) {
 
 int cmd_eval(int argc, char ** argv) {
     cli_common  opt;
-    std::string csv, images_dir, modality, fold_s, limit_s, minpos_s = "3", save_results;
+    std::string csv, images_dir, modality, fold_s, limit_s, minpos_s = "3", save_results, ci_s = "1000", seed_s = "0";
     bool        json = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -72,7 +91,8 @@ int cmd_eval(int argc, char ** argv) {
             cli_take(argc, argv, &i, "--fold", &fold_s, &missing) ||
             cli_take(argc, argv, &i, "--limit", &limit_s, &missing) ||
             cli_take(argc, argv, &i, "--min-positives", &minpos_s, &missing) ||
-            cli_take(argc, argv, &i, "--save-results", &save_results, &missing)) {
+            cli_take(argc, argv, &i, "--save-results", &save_results, &missing) ||
+            cli_take(argc, argv, &i, "--ci", &ci_s, &missing) || cli_take(argc, argv, &i, "--seed", &seed_s, &missing)) {
             if (missing) {
                 return cli_usage_error("eval", a + " needs a value");
             }
@@ -99,6 +119,14 @@ int cmd_eval(int argc, char ** argv) {
     if (!parse_int(minpos_s, 1, &min_pos)) {
         return cli_usage_error("eval", "--min-positives: expected a number >= 1, found '" + minpos_s + "'");
     }
+    long n_boot = 1000, seed = 0;
+    if (!parse_int(ci_s, 0, &n_boot) || n_boot > 100000) {
+        return cli_usage_error("eval", "--ci: expected a number of resamples 0..100000, found '" + ci_s + "'");
+    }
+    if (!parse_int(seed_s, 0, &seed)) {
+        return cli_usage_error("eval", "--seed: expected a number >= 0, found '" + seed_s + "'");
+    }
+    const bool with_ci = n_boot > 0;
     if (images_dir.empty()) {
         const size_t p = csv.rfind('/');
         images_dir     = p == std::string::npos ? "." : csv.substr(0, p);
@@ -192,13 +220,16 @@ int cmd_eval(int argc, char ** argv) {
     }
     const int32_t failed =
         pipeline_classify_files(s.pl, paths, modality, !save_results.empty(), cli_progress_bar("eval"), &doc.images);
-    std::vector<int32_t> truth, predicted;
+    std::vector<int32_t>     truth, predicted;
+    std::vector<std::string> groups;   // bootstrap groups of the scored images: patients, else images
+    const bool               by_patient = !rows.empty() && !rows[0].patient_id.empty();
     for (size_t i = 0; i < rows.size(); ++i) {
         const results_image & img = doc.images[i];
         if (img.error) {
             std::fprintf(stderr, "radz eval: %s\n", img.error->message.c_str());
             continue;
         }
+        groups.push_back(by_patient ? rows[i].patient_id : rows[i].path);
         bool any_positive = false;
         for (uint8_t p : rows[i].positives) {
             any_positive = any_positive || p;
@@ -261,9 +292,54 @@ int cmd_eval(int argc, char ** argv) {
     }
     std::vector<std::vector<int64_t>> confusion;
     double                            top1 = NAN;
+    metrics_ci                        top1_ci, mean_ci;
     if (set.single_label) {
         confusion = metrics_confusion(truth, predicted, (int32_t) set.findings.size());
         top1      = metrics_accuracy(truth, predicted);
+    }
+    if (with_ci) {
+        std::vector<const finding_eval *> in_mean;
+        for (auto & e : fe) {
+            if (std::isfinite(e.auc)) {
+                e.auc_ci = metrics_bootstrap_auc(e.scores, e.labels, groups, (int32_t) n_boot, (uint64_t) seed);
+                if (!e.normal) {
+                    in_mean.push_back(&e);
+                }
+            }
+        }
+        // The mean over the same findings as the estimate; a resample where one of them has no
+        // positive (or no negative) is skipped, not averaged over fewer findings.
+        std::vector<double>  s;
+        std::vector<int32_t> l;
+        mean_ci = metrics_bootstrap(groups, (int32_t) n_boot, (uint64_t) seed, 0.95, [&](const std::vector<size_t> & idx) {
+            double sum = 0.0;
+            for (const finding_eval * e : in_mean) {
+                s.clear();
+                l.clear();
+                for (size_t i : idx) {
+                    s.push_back(e->scores[i]);
+                    l.push_back(e->labels[i]);
+                }
+                const double a = metrics_roc_auc(s, l);
+                if (!std::isfinite(a)) {
+                    return (double) NAN;
+                }
+                sum += a;
+            }
+            return in_mean.empty() ? (double) NAN : sum / (double) in_mean.size();
+        });
+        if (set.single_label) {
+            std::vector<int32_t> t, p;
+            top1_ci = metrics_bootstrap(groups, (int32_t) n_boot, (uint64_t) seed, 0.95, [&](const std::vector<size_t> & idx) {
+                t.clear();
+                p.clear();
+                for (size_t i : idx) {
+                    t.push_back(truth[i]);
+                    p.push_back(predicted[i]);
+                }
+                return metrics_accuracy(t, p);
+            });
+        }
     }
 
     if (!save_results.empty() && !results_save(doc, save_results, &err)) {
@@ -279,20 +355,27 @@ int cmd_eval(int argc, char ** argv) {
         o += "  \"execution_provider\": " + json_string(s.be->info().execution_provider) + ",\n";
         o += "  \"fold\": " + (fold >= 0 ? std::to_string(fold) : std::string("null")) + ",\n";
         o += "  \"images\": " + std::to_string(rows.size()) + ",\n  \"failed\": " + std::to_string(failed) + ",\n";
-        o += "  \"min_positives\": " + std::to_string(min_pos) + ",\n  \"findings\": [\n";
+        o += "  \"min_positives\": " + std::to_string(min_pos) + ",\n";
+        o += "  \"bootstrap\": " +
+             (with_ci ? "{\"resamples\": " + std::to_string(n_boot) + ", \"seed\": " + std::to_string(seed) +
+                            ", \"groups\": " + json_string(by_patient ? "patient_id" : "image") + ", \"level\": 0.95}"
+                      : std::string("null")) + ",\n  \"findings\": [\n";
         for (size_t i = 0; i < fe.size(); ++i) {
             const auto & e = fe[i];
             o += "    {\"id\": " + json_string(e.id) + ", \"positives\": " + std::to_string(e.positives) +
-                 ", \"auc\": " + json_number(e.auc) + ", \"f1\": " + json_number(e.f1) +
+                 ", \"auc\": " + json_number(e.auc) + ", \"auc_ci95\": " + ci_json(e.auc_ci, with_ci && std::isfinite(e.auc)) +
+                 ", \"f1\": " + json_number(e.f1) +
                  ", \"accuracy\": " + json_number(e.acc) + ", \"sensitivity\": " + json_number(e.sens) +
                  ", \"specificity\": " + json_number(e.spec) + ", \"calibrated\": " + (e.calibrated ? "true" : "false") +
                  ", \"in_mean\": " + (!e.normal && std::isfinite(e.auc) ? "true" : "false") + "}" +
                  (i + 1 < fe.size() ? ",\n" : "\n");
         }
-        o += "  ],\n  \"mean\": {\"auc\": " + json_number(mean_auc) + ", \"f1\": " + json_number(mean_f1) +
+        o += "  ],\n  \"mean\": {\"auc\": " + json_number(mean_auc) +
+             ", \"auc_ci95\": " + ci_json(mean_ci, with_ci && std::isfinite(mean_auc)) + ", \"f1\": " + json_number(mean_f1) +
              ", \"accuracy\": " + json_number(mean_acc) + ", \"findings\": " + std::to_string(n_in_mean) + "}";
         if (set.single_label) {
-            o += ",\n  \"top1_accuracy\": " + json_number(top1) + ",\n  \"confusion\": {\"classes\": [";
+            o += ",\n  \"top1_accuracy\": " + json_number(top1) + ",\n  \"top1_accuracy_ci95\": " +
+                 ci_json(top1_ci, with_ci && std::isfinite(top1)) + ",\n  \"confusion\": {\"classes\": [";
             for (size_t c = 0; c < set.findings.size(); ++c) {
                 o += (c ? ", " : "") + json_string(set.findings[c]);
             }
@@ -312,10 +395,15 @@ int cmd_eval(int argc, char ** argv) {
         std::printf("%s: %d images scored (%d failed), modality %s, %s %s%s\n", set.name.c_str(), n_scored, failed,
                     modality.c_str(), s.pkg.name.c_str(), s.pl.variant.name.c_str(),
                     fold >= 0 ? (", fold " + fold_s).c_str() : "");
-        std::printf("%-22s %5s  %-6s  %-6s  %-6s  %-6s  %-6s\n", "finding", "pos", "AUC", "F1", "ACC", "sens", "spec");
-        auto row = [](const finding_eval & e, const char * note) {
-            std::printf("%-22s %5lld  %-6s  %-6s  %-6s  %-6s  %-6s%s%s\n", e.id.c_str(), (long long) e.positives,
-                        metrics_format(e.auc).c_str(), metrics_format(e.f1).c_str(), metrics_format(e.acc).c_str(),
+        if (with_ci) {
+            std::printf("95%% CI: %ld bootstrap resamples of %s (seed %ld)\n", n_boot, by_patient ? "patients" : "images", seed);
+        }
+        std::printf("%-22s %5s  %-6s %-13s  %-6s  %-6s  %-6s  %-6s\n", "finding", "pos", "AUC", with_ci ? "(95% CI)" : "",
+                    "F1", "ACC", "sens", "spec");
+        auto row = [&](const finding_eval & e, const char * note) {
+            std::printf("%-22s %5lld  %-6s %-13s  %-6s  %-6s  %-6s  %-6s%s%s\n", e.id.c_str(), (long long) e.positives,
+                        metrics_format(e.auc).c_str(), ci_text(e.auc_ci, with_ci && std::isfinite(e.auc)).c_str(),
+                        metrics_format(e.f1).c_str(), metrics_format(e.acc).c_str(),
                         metrics_format(e.sens).c_str(), metrics_format(e.spec).c_str(),
                         e.calibrated ? "" : "  uncalibrated", note);
         };
@@ -324,8 +412,9 @@ int cmd_eval(int argc, char ** argv) {
                 row(e, "");
             }
         }
-        std::printf("%-22s %5s  %-6s  %-6s  %-6s   (%d findings)\n", "mean", "", metrics_format(mean_auc).c_str(),
-                    metrics_format(mean_f1).c_str(), metrics_format(mean_acc).c_str(), n_in_mean);
+        std::printf("%-22s %5s  %-6s %-13s  %-6s  %-6s   (%d findings)\n", "mean", "", metrics_format(mean_auc).c_str(),
+                    ci_text(mean_ci, with_ci && std::isfinite(mean_auc)).c_str(), metrics_format(mean_f1).c_str(),
+                    metrics_format(mean_acc).c_str(), n_in_mean);
         for (const auto & e : fe) {
             if (e.normal) {
                 row(e, "  (not in the mean)");
@@ -339,8 +428,9 @@ int cmd_eval(int argc, char ** argv) {
             std::printf("no labels for: %s\n", u.c_str());
         }
         if (set.single_label) {
-            std::printf("top-1 accuracy %s\nconfusion (rows: truth, columns: predicted)\n%-12s", metrics_format(top1).c_str(),
-                        "");
+            const std::string t1ci = ci_text(top1_ci, with_ci && std::isfinite(top1));
+            std::printf("top-1 accuracy %s%s%s%s\nconfusion (rows: truth, columns: predicted)\n%-12s",
+                        metrics_format(top1).c_str(), t1ci.empty() ? "" : " (95% CI ", t1ci.c_str(), t1ci.empty() ? "" : ")", "");
             for (const auto & c : set.findings) {
                 std::printf(" %11.11s", c.c_str());
             }
