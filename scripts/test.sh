@@ -46,6 +46,10 @@ stage() {
 build_package() {
     if [ -f "$PACKAGE/manifest.json" ]; then
         echo "using $PACKAGE"
+        # Packages built before the recipe wrote per-image results: add them (seconds).
+        if [ ! -d "$PACKAGE-results" ]; then
+            (cd scripts && /usr/bin/python3 -m radz.package_results --package "$PACKAGE") || return 1
+        fi
         return 0
     fi
     scripts/build_package.sh --quick "$PACKAGE"

@@ -17,6 +17,21 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
                      ${CMAKE_CURRENT_BINARY_DIR}/test_cli_work)
     set_tests_properties(test_cli PROPERTIES TIMEOUT 600)
 
+    # radz eval on the package's held-out NIH fold and the brain MRI test split, every variant,
+    # against the recipe's per-image results (PACKAGE-results/, written by radz.package_results).
+    set(RADZ_TEST_DATA ${CMAKE_SOURCE_DIR}/../shared/data CACHE PATH "The shared images and labels (nih1000/, brain_mri/)")
+    add_test(NAME test_recipe_results
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${RADZ_TEST_PACKAGE}-results ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_work)
+    set_tests_properties(test_recipe_results PROPERTIES TIMEOUT 1200)
+    if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results)
+        add_test(NAME test_recipe_results_shipped
+                 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz>
+                         ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results
+                         ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_shipped_work)
+        set_tests_properties(test_recipe_results_shipped PROPERTIES TIMEOUT 1200)
+    endif()
+
     # The same end-to-end checks on the package RadZ ships: its golden images through the CLI
     # must match the recipe's PyTorch results.
     if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny/manifest.json)
