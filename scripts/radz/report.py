@@ -288,8 +288,8 @@ def report(data_dir: str) -> str:
           "descriptions carry.", ""]
 
     # ---- per fold
-    L += ["## Per fold", "", "| fold | images | patients | model | weights sha256 | seen mean AUC | unseen mean AUC |",
-          "|---|---|---|---|---|---|---|"]
+    L += ["## Per fold", "", "| fold | images | patients | model | threads | weights sha256 | seen mean AUC | unseen mean AUC |",
+          "|---|---|---|---|---|---|---|---|"]
     for f in folds:
         idx = np.flatnonzero(fp.fold == f)
         s_ids = [x for x in seen_main if fp.y[x][idx].sum() >= 3]
@@ -297,9 +297,12 @@ def report(data_dir: str) -> str:
         sm = fp.mean_auc(s_ids, idx) if s_ids else None
         um = fp.mean_auc(u_ids, idx) if u_ids else None
         m = metas[f]
-        L.append(f"| {f} | {len(idx)} | {len(set(fp.patient[idx].tolist()))} | {m['obtained']} (`{m['package']}`) | "
+        threads = m.get("threads", 2 if "--threads" not in m["recipe_command"] else m["recipe_command"].split("--threads ")[1].split()[0])
+        L.append(f"| {f} | {len(idx)} | {len(set(fp.patient[idx].tolist()))} | {m['obtained']} (`{m['package']}`) | {threads} | "
                  f"`{m['weights_sha256'][:12]}` | {fmt(sm)} ({len(s_ids)} findings) | {fmt(um)} ({len(u_ids)} findings) |")
-    L += ["", "Within one fold only findings with >= 3 positives there are averaged; fold sizes and positives are "
+    L += ["", "Threads: torch's thread count while training; it changes only the order of floating-point sums "
+          "(three folds ran side by side with one thread each on 2 cores). "
+          "Within one fold only findings with >= 3 positives there are averaged; fold sizes and positives are "
           "very uneven (the folds are by patient), so per-fold figures are noisy.", ""]
 
     # ---- MRI
