@@ -133,7 +133,7 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
 
 
 def recipe_command(argv: list[str], package: str) -> str:
-    """The command line as run from scripts/, with the output folder relative to the repo root (no machine paths)."""
+    """The command line as run from scripts/, with the output and data folders relative (no machine paths)."""
     out, skip = [], False
     for a in argv:
         if skip:
@@ -145,6 +145,13 @@ def recipe_command(argv: list[str], package: str) -> str:
         if a.startswith("--out="):
             continue
         out.append(a)
+    # --data: dropped when it is the default folder, else written relative to scripts/.
+    for i, a in enumerate(out):
+        if a == "--data" and i + 1 < len(out):
+            data = os.path.abspath(out[i + 1])
+            out[i:i + 2] = ([] if os.path.realpath(data) == os.path.realpath(DEFAULT_DATA) else
+                            ["--data", os.path.relpath(data, os.path.join(REPO_ROOT, "scripts")).replace(os.sep, "/")])
+            break
     rel = os.path.relpath(package, REPO_ROOT).replace(os.sep, "/")
     return "cd scripts && python3 -m radz.build " + " ".join(out + ["--out", "../" + rel])
 
@@ -211,23 +218,24 @@ def build(args) -> int:
                         "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
             command=command, seed=cfg.seed))
     write_manifest(package, info, recipe, gold, name, description)
-    if not cfg.quick:
-        from . import evaluate
-        t1 = time.time()
-        ev = evaluate.evaluate(package, "fp32", args.data, [f for f in range(5) if f not in cfg.train_folds] or [1],
-                               args.mri_test_split, threads=cfg.threads)
-        with open(os.path.join(work, "eval.fp32.json"), "w") as f:
-            json.dump(ev, f, indent=1)
-        timings["evaluate"] = time.time() - t1
-        print(f"evaluation (fp32): cxr mean AUC seen {ev['cxr'].get('mean_auc_seen', float('nan')):.3f}, held out "
-              f"{ev['cxr'].get('mean_auc_held_out', float('nan')):.3f}; mri top-1 {ev['mri']['top1_accuracy']:.3f}, "
-              f"mean AUC {ev['mri']['mean_auc']:.3f} ({work}/eval.fp32.json)", flush=True)
+    # Every variant's per-image results on the held-out NIH fold(s) and the brain MRI test split,
+    # and the figures computed from them (the evaluation: one pass through the graphs).
     from . import package_results
     t1 = time.time()
     results_dir = package.rstrip("/") + "-results"
-    package_results.write_package_results(package, results_dir, args.data,
-                                          [f for f in range(5) if f not in cfg.train_folds] or [1],
-                                          args.mri_test_split, threads=cfg.threads)
+    summary = package_results.write_package_results(package, results_dir, args.data,
+                                                    [f for f in range(5) if f not in cfg.train_folds] or [1],
+                                                    args.mri_test_split, threads=cfg.threads)
+    cx = summary["fp32"]["cxr"]["findings"]
+
+    def mean_auc(held: bool) -> float:
+        vals = [x["auc"] for fid, x in cx.items()
+                if fid != "No_Finding" and x["auc"] is not None and (fid in cfg.held_out) == held]
+        return sum(vals) / len(vals) if vals else float("nan")
+
+    print(f"evaluation (fp32): cxr mean AUC seen {mean_auc(False):.3f}, held out {mean_auc(True):.3f}; mri top-1 "
+          f"{summary['fp32']['mri']['top1_accuracy']:.3f}, mean AUC {summary['fp32']['mri']['mean_auc']:.3f} "
+          f"({results_dir}/)", flush=True)
     timings["results"] = time.time() - t1
     timings["total"] = time.time() - t0
     with open(os.path.join(work, "build.json"), "w") as f:

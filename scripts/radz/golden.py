@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ from .export import DecoderGraph, VisionGraph, PACKAGE_NAME, dkam_text, image_in
     sha256_file, text_inputs, write_json
 from .check_export import USER_FINDINGS
 from .preprocess import decode_grey, preprocess_file
+from .predict import score
 from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT, read_mri_split
 
 DEFAULT_MRI_TEST = "assets/splits/brain_mri_test.csv"
@@ -143,17 +143,7 @@ def make_golden(train_dir: str, package: str, data_dir: str, mri_test: str, made
                        "pixels": [float(v) for v in px.reshape(-1)], "token_ids": [sp.bos, sp.modality[im["modality"]]],
                        "image_feature": [float(v) for v in feat]})
         h, w = decode_grey(dst).shape
-        findings = []
-        for fd in anchor_table["findings"]:
-            if fd["modality"] != im["modality"]:
-                continue
-            a = np.array(fd["anchor"], dtype=np.float32).astype(np.float64)
-            c = float(np.sum(feat.astype(np.float64) * a))
-            cal = fd["calibration"]
-            z = cal["scale"] * (c - cal["threshold"])
-            p = 1.0 / (1.0 + math.exp(-z))
-            findings.append({"id": fd["id"], "display": fd["display"], "cosine": c, "logit": z, "probability": p,
-                             "calibrated": cal["kind"] == "labels", "source": fd["source"]})
+        findings = score(feat, [fd for fd in anchor_table["findings"] if fd["modality"] == im["modality"]])
         results_images.append({"file": name, "sha256": sha256_file(dst), "modality": im["modality"], "width": w,
                                "height": h, "feature": [float(v) for v in feat], "findings": findings})
 

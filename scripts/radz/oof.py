@@ -90,9 +90,8 @@ def package_for(fold: int, seed: int, data_dir: str, threads: int | None) -> tup
             return SHIPPED, "shipped"
     pkg = os.path.join(WORK_DIR, f"fold{fold}", "package")
     ckpt = os.path.join(pkg + "-work", "train", "checkpoints")
-    argv = ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold), "--out", pkg]
-    if os.path.realpath(data_dir) != os.path.realpath(DEFAULT_DATA):
-        argv += ["--data", data_dir]        # only when not the default: the recipe command names no machine path
+    argv = ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold), "--out", pkg,
+            "--data", data_dir]
     if threads is not None:
         argv += ["--threads", str(threads)]
     if os.path.isdir(ckpt) and os.listdir(ckpt):

@@ -16,7 +16,8 @@ import sys
 
 import numpy as np
 
-from . import metrics, splits
+from . import metrics
+from .package_results import finding_label, mri_labels, nih_labels
 from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT
 
 OOF_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof")
@@ -64,12 +65,7 @@ class Pool:
         rows = [labels[f] for f in self.files]
         self.patient = np.array([r["patient_id"] for r in rows])
         self.fold = np.array([r["fold"] for r in rows])
-        self.y = {}
-        for fid in self.ids:
-            if fid == "No_Finding":
-                self.y[fid] = np.array([0.0 if any(r[k] for k in NIH_FINDINGS) else 1.0 for r in rows])
-            else:
-                self.y[fid] = np.array([float(r[fid]) for r in rows])
+        self.y = {fid: np.array([finding_label(r, fid) for r in rows]) for fid in self.ids}
 
     def col(self, fid: str) -> int:
         return self.ids.index(fid)
@@ -88,14 +84,13 @@ class Pool:
 def mri_block(shipped: dict) -> tuple[list[str], dict]:
     """Lines and figures for the brain MRI test split, per variant."""
     lines, figs = [], {}
-    mri_labels = {"brain_mri/" + r["path"]: r["label"]
-                  for r in splits.mri_rows(os.path.join(REPO_ROOT, "assets", "splits", "brain_mri_test.csv"))}
+    labels = mri_labels("assets/splits/brain_mri_test.csv")
     data = {}
     for v, doc in shipped.items():
         ims = doc["images"]
         ids = [fd["id"] for fd in ims[0]["findings"]]
         logit = np.array([[fd["logit"] for fd in im["findings"]] for im in ims])
-        truth = np.array([ids.index(mri_labels[im["file"]]) for im in ims])
+        truth = np.array([ids.index(labels[im["file"]]) for im in ims])
         data[v] = (ids, logit, truth, [im["file"] for im in ims])
     if not data:
         return ["No brain MRI results found (assets/models/radz-tiny-results/)."], figs
@@ -122,7 +117,7 @@ def mri_block(shipped: dict) -> tuple[list[str], dict]:
 
 
 def report(data_dir: str) -> str:
-    labels = {"nih1000/" + r["path"]: r for r in splits.nih_rows(data_dir)}
+    labels = nih_labels(data_dir)
     metas = {}
     for f in range(5):
         p = os.path.join(OOF_DIR, f"fold{f}.meta.json")
