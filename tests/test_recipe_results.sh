@@ -67,6 +67,7 @@ for ev in "${evals[@]}"; do
     "$py" - "$ev" "$work/$v.nih-fold$folds.eval.json" "$work/$v.mri-test.eval.json" "$nih_ref" \
         "$work/$v.nih-fold$folds.json" "$res/$v.mri-test.json" "$work/$v.mri-test.json" <<'PY' || fail "$v: figures differ"
 import json, sys
+import csv, os
 import numpy as np
 ref = json.load(open(sys.argv[1]))
 cli_nih = {f["id"]: f for f in json.load(open(sys.argv[2]))["findings"]}
@@ -98,9 +99,17 @@ def auc_bound(ref_l, fid, labels, eps):
 bad, n, worst = [], 0, 0.0
 nr, nc, mr, mc = (logits(d) for d in docs)
 eps_nih, eps_mri = 2 * max_diff(nr, nc), 2 * max_diff(mr, mc)
-nih_files = {im["sha256"]: im["file"] for im in docs[0]["images"]}
-import csv, os
-labels_csv = os.path.join(os.environ.get("RADZ_DATA", ""), "nih1000", "labels.csv")
+# Labels per image (by sha256) of the NIH fold, from the CSV: No_Finding = no other finding.
+rows = {"nih1000/" + row["path"]: row
+        for row in csv.DictReader(open(os.path.join(os.environ["RADZ_DATA"], "nih1000", "labels.csv")))}
+columns = [k for k in next(iter(rows.values())) if k not in ("path", "patient_id", "fold")]
+nih_rows = {im["sha256"]: rows[im["file"]] for im in docs[0]["images"]}
+
+
+def nih_label(row, fid):
+    return int(not any(int(row[k]) for k in columns)) if fid == "No_Finding" else int(row[fid])
+
+
 for fid, r in ref["cxr"]["findings"].items():
     c = cli_nih.get(fid)
     if c is None:
@@ -113,14 +122,8 @@ for fid, r in ref["cxr"]["findings"].items():
     d = abs(r["auc"] - c["auc"])
     worst = max(worst, d)
     n += 1
-    # Labels by image, from the recipe's own document order and radz eval's positives count
-    # are not enough: recompute the labels from the CSV for the bound.
     if d > PRINTED:
-        rows = {"nih1000/" + row["path"]: row for row in csv.DictReader(open(labels_csv))}
-        findings = [k for k in next(iter(rows.values())) if k not in ("path", "patient_id", "fold")]
-        lab = {h: (int(rows[f][fid]) if fid != "No_Finding" else int(not any(int(rows[f][k]) for k in findings)))
-               for h, f in nih_files.items()}
-        lim = auc_bound(nr, fid, lab, eps_nih)
+        lim = auc_bound(nr, fid, {h: nih_label(row, fid) for h, row in nih_rows.items()}, eps_nih)
         if d > lim:
             bad.append(f"cxr {fid}: AUC {c['auc']:.6f} vs recipe {r['auc']:.6f} (allowed {lim:.2e})")
 mri_truth = {}
