@@ -26,6 +26,19 @@ struct anchor_calibration {
     double scale     = 1.0;  // logit per unit of cosine, > 0
 };
 
+// The measured skill behind a finding's scores (core/evidence.h, docs/model-package.md
+// section 10); never written into an anchor table file.
+struct finding_evidence {
+    std::string source;       // key into the evidence file's sources ("oof", "calibration_fit", ...)
+    std::string description;  // the source's one-line description
+    bool    has_auc = false;  // auc, auc_low, auc_high valid
+    double  auc = 0.0, auc_low = 0.0, auc_high = 0.0;
+    bool    has_slope = false;
+    double  slope = 0.0;      // of the logistic calibration fit (before its floor)
+    int64_t positives = -1;   // labelled positives behind the figure (-1: not stated)
+    int64_t images = -1;      // images behind the figure (-1: not stated)
+};
+
 struct anchor_modality {
     std::string id;  // "cxr"
     double z = 0.0;  // label_free.z
@@ -43,6 +56,11 @@ struct anchor_finding {
     std::vector<std::string> descriptions;  // at least one, none empty
     std::vector<float> anchor;              // feature_dim values, unit norm
     anchor_calibration calibration;
+    // Set by evidence_apply (core/evidence.h) when a package is opened, not read from or written
+    // to the table's JSON: the finding's evidence, and whether it shows no skill.
+    bool             has_evidence = false;
+    finding_evidence evidence;
+    bool             no_signal = false;
 };
 
 struct anchor_table {

@@ -24,8 +24,9 @@ static int32_t top1_index(const std::vector<results_finding> & f) {
     return best;
 }
 
+// check_no_signal: both documents are schema version 1 (they carry no_signal), which must agree.
 static void compare_pair(const results_image & a, const results_image & b, const compare_tolerances & tol,
-                         compare_image * ci, compare_report * rep) {
+                         bool check_no_signal, compare_image * ci, compare_report * rep) {
     if (a.modality != b.modality) {
         ci->problems.push_back("modality differs: " + a.modality + " vs " + b.modality);
     }
@@ -60,6 +61,7 @@ static void compare_pair(const results_image & a, const results_image & b, const
                 cf.d_prob  = std::fabs(fa.probability - fb.probability);
                 cf.d_logit = std::fabs(fa.logit - fb.logit);
                 cf.d_cos   = std::fabs(fa.cosine - fb.cosine);
+                cf.no_signal_differs = fa.no_signal != fb.no_signal;
                 break;
             }
         }
@@ -70,6 +72,11 @@ static void compare_pair(const results_image & a, const results_image & b, const
             if (cf.d_prob > tol.prob) ci->problems.push_back(fa.id + ": |d probability| " + fmt_e(cf.d_prob) + " > " + fmt_e(tol.prob));
             if (cf.d_logit > tol.logit) ci->problems.push_back(fa.id + ": |d logit| " + fmt_e(cf.d_logit) + " > " + fmt_e(tol.logit));
             if (cf.d_cos > tol.cos) ci->problems.push_back(fa.id + ": |d cosine| " + fmt_e(cf.d_cos) + " > " + fmt_e(tol.cos));
+            if (check_no_signal && cf.no_signal_differs) {
+                cf.pass = false;
+                ci->problems.push_back(fa.id + ": no_signal differs (" + (fa.no_signal ? "true" : "false") + " vs " +
+                                       (fa.no_signal ? "false" : "true") + ")");
+            }
             rep->max_d_prob  = std::max(rep->max_d_prob, cf.d_prob);
             rep->max_d_logit = std::max(rep->max_d_logit, cf.d_logit);
             rep->max_d_cos   = std::max(rep->max_d_cos, cf.d_cos);
@@ -178,7 +185,7 @@ compare_report compare_results(const results_doc & ref, const results_doc & cand
             ci.problems.push_back("only in the reference");
         } else {
             ci.in_candidate = true;
-            compare_pair(a, cand.images[(size_t) match[i]], tol, &ci, &rep);
+            compare_pair(a, cand.images[(size_t) match[i]], tol, ref.schema_version >= 1 && cand.schema_version >= 1, &ci, &rep);
         }
         ci.pass = ci.problems.empty();
         rep.images.push_back(std::move(ci));

@@ -3,7 +3,8 @@
 // side has no hash), findings by id; absolute differences of probability, logit and cosine
 // against tolerances; feature cosine where both sides carry a feature; top-1 (largest logit)
 // must agree unless the reference's top-2 logit margin is within the logit tolerance (waived);
-// an image or finding on one side only fails. An image with an error on both sides passes when
+// an image or finding on one side only fails; when both documents are schema version 1 a
+// finding's no_signal must agree (its numbers are compared like any other finding's). An image with an error on both sides passes when
 // the error codes agree; an error on one side only fails.
 #pragma once
 
@@ -27,6 +28,7 @@ struct compare_finding {
     double d_prob  = 0.0;   // |reference - candidate| (0 when one-sided)
     double d_logit = 0.0;
     double d_cos   = 0.0;
+    bool no_signal_differs = false;  // schema version 1 on both sides: a failure
     bool pass = false;
 };
 

@@ -84,10 +84,11 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
     if (format != "radz-model-package") return r.fail("format", "expected \"radz-model-package\", found \"" + format + "\"");
     int64_t version = -1;
     if (!r.get_int(doc, "", "format_version", &version)) return false;
-    if (version != 0) {
-        return r.fail("format_version", "expected 0, found " + std::to_string(version) + " (this reader knows version 0 only)");
+    if (version != 0 && version != 1) {
+        return r.fail("format_version", "expected 0 or 1, found " + std::to_string(version) +
+                      " (this reader knows versions 0 and 1)");
     }
-    pkg->format_version = 0;
+    pkg->format_version = (int32_t) version;
 
     if (!r.get_string(doc, "", "name", &pkg->name)) return false;
     if (!r.get_string(doc, "", "description", &pkg->description)) return false;
@@ -124,7 +125,11 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
         if (!r.get_string(f, w, "path", &pf.path)) return false;
         if (!r.get_string(f, w, "sha256", &pf.sha256)) return false;
         if (!r.get_int(f, w, "size", &size)) return false;
-        if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc" }, &pf.role)) return false;
+        if (pkg->format_version >= 1) {
+            if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence" }, &pf.role)) return false;
+        } else {
+            if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc" }, &pf.role)) return false;
+        }
         std::string why;
         if (!path_rule_ok(pf.path, &why)) return r.fail(w + ".path", why + ": \"" + pf.path + "\"");
         if (!sha256_is_hex(pf.sha256)) return r.fail(w + ".sha256", "expected 64 lower-case hex digits, found " + json_describe(f["sha256"]));
@@ -267,6 +272,14 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
     }
     if (!r.get_string(doc, "", "default_variant", &pkg->default_variant)) return false;
 
+    // version 1: the evidence for the scores (section 10); version 0 has none (its key is ignored)
+    pkg->evidence_file.clear();
+    if (pkg->format_version >= 1) {
+        const json * ev = nullptr;
+        if (!r.get_object(doc, "", "evidence", &ev)) return false;
+        if (!r.get_string(*ev, "evidence", "file", &pkg->evidence_file)) return false;
+    }
+
     const json * golden = nullptr;
     if (!r.get_object(doc, "", "golden", &golden)) return false;
     {
@@ -301,6 +314,7 @@ static bool check_references(radz_package * pkg, std::string * err) {
     };
     if (!check_ref("tokenizer.file", pkg->tokenizer_file, "tokenizer")) return false;
     if (!check_ref("golden.file", pkg->golden.file, "golden")) return false;
+    if (pkg->format_version >= 1 && !check_ref("evidence.file", pkg->evidence_file, "evidence")) return false;
     if (!package_variant(*pkg, pkg->golden.variant)) {
         return r.fail("golden.variant", "'" + pkg->golden.variant + "' is not a variant");
     }

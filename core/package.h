@@ -17,7 +17,8 @@ struct package_file {
     std::string path;    // relative, '/'-separated
     std::string sha256;  // lower-case hex
     uint64_t    size = 0;
-    std::string role;    // tokenizer, vision, decoder, embeddings, anchors, reference, golden, doc
+    std::string role;    // tokenizer, vision, decoder, embeddings, anchors, reference, golden, doc,
+                         // evidence (format version 1)
 };
 
 struct package_image_settings {
@@ -82,7 +83,7 @@ struct package_golden {
 struct radz_package {
     std::string dir;              // folder as given to package_load
     std::string manifest_sha256;  // of manifest.json's bytes
-    int32_t     format_version = 0;
+    int32_t     format_version = 0;  // 0 or 1
     std::string name;
     std::string description;
     std::string recipe_json;      // the "recipe" object, serialised (shown by `radz info`)
@@ -97,9 +98,11 @@ struct radz_package {
     std::vector<package_variant_info> variants;    // manifest order
     std::string default_variant;
     package_golden golden;
+    std::string evidence_file;    // evidence.file (version 1, role "evidence"); empty in version 0
 };
 
-// Parses and validates manifest.json text: format, format_version (0 only), every required key
+// Parses and validates manifest.json text: format, format_version (0 or 1; 1 adds the required
+// `evidence` key and the "evidence" role), every required key
 // and its type, the path rule, roles, cross-references (every path named elsewhere is in files
 // with the right role), special tokens (ids in [0, vocab_size), K in 1..16, distinct, one per
 // modality), sequence.max_text_tokens == max_length - 1 - K, image settings this reader

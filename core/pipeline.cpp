@@ -244,6 +244,12 @@ bool pipeline_open(backend * be, const radz_package & pkg, const std::string & v
     }
     pl->anchors_source = "package";
     pl->anchors_sha256 = sha_of(pkg, v->anchors);
+    // The evidence for the scores: the core decides no_signal here, once.
+    if (!pipeline_package_evidence(pkg, *v, reader, pl->anchors, &pl->evidence, &pl->has_evidence_file, err)) {
+        return false;
+    }
+    evidence_apply(&pl->anchors, pl->has_evidence_file ? &pl->evidence : nullptr, nullptr);
+    pl->package_anchors = pl->anchors;
 
     // Graphs.
     if (!read_checked(pkg, reader, v->vision, &bytes, err)) {
@@ -262,6 +268,32 @@ bool pipeline_open(backend * be, const radz_package & pkg, const std::string & v
                                    {"image_feature", "text_feature", "anchor_feature"}, err)) {
         return false;
     }
+    return true;
+}
+
+bool pipeline_package_evidence(const radz_package & pkg, const package_variant_info & v, const pipeline_reader & reader,
+                               const anchor_table & table, evidence_variant * ev, bool * has, std::string * err) {
+    *has = false;
+    *ev  = evidence_variant();
+    if (pkg.format_version < 1) {
+        return true;
+    }
+    std::vector<uint8_t> bytes;
+    evidence_doc         doc;
+    if (!read_checked(pkg, reader, pkg.evidence_file, &bytes, err) ||
+        !evidence_parse(std::string(bytes.begin(), bytes.end()), pkg.evidence_file, &doc, err)) {
+        return false;
+    }
+    const auto it = doc.variants.find(v.name);
+    if (it == doc.variants.end()) {
+        set_err(err, pkg.evidence_file + ": variants: no entry for variant '" + v.name + "'");
+        return false;
+    }
+    if (!evidence_check_variant(it->second, v.name, table, sha_of(pkg, v.anchors), pkg.evidence_file, err)) {
+        return false;
+    }
+    *ev  = it->second;
+    *has = true;
     return true;
 }
 
@@ -286,6 +318,7 @@ bool pipeline_use_anchor_file(pipeline * pl, const std::string & path, std::stri
                          std::to_string(pl->pkg.dims.feature_dim));
         return false;
     }
+    evidence_apply(&t, pl->has_evidence_file ? &pl->evidence : nullptr, &pl->package_anchors);
     pl->anchors        = std::move(t);
     pl->anchors_source = file_base_name(path);
     pl->anchors_sha256 = sha256_hex(text);
@@ -563,6 +596,7 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
         f.logit       = s.logit;
         f.probability = s.probability;
         f.calibrated  = s.calibrated;
+        f.no_signal   = s.no_signal;
         f.source      = s.source;
         out->findings.push_back(f);
     }
@@ -626,7 +660,7 @@ int32_t pipeline_classify_files(pipeline & pl, const std::vector<std::string> & 
 results_doc pipeline_results_doc(const pipeline & pl, const std::string & program_name, const std::string & build) {
     results_doc  doc;
     backend_info bi                 = pl.be->info();
-    doc.schema_version              = 0;
+    doc.schema_version              = 1;
     doc.program_name                = program_name;
     doc.program_version             = RADZ_VERSION;
     doc.program_build               = build;

@@ -14,6 +14,7 @@
 
 #include "anchor_table.h"
 #include "backend.h"
+#include "evidence.h"
 #include "package.h"
 #include "progress.h"
 #include "results.h"
@@ -39,7 +40,11 @@ struct pipeline {
     std::vector<float>                               embeddings; // V * D, dequantized
     reference_features                               reference;
     anchor_binding                                   binding;    // sha256 of this variant's files
-    anchor_table                                     anchors;    // the variant's table (or a loaded one)
+    anchor_table                                     anchors;    // the variant's table (or a loaded one);
+                                                                 // its findings carry evidence and no_signal
+    anchor_table                                     package_anchors; // the variant's own table, as in the package
+    bool                                             has_evidence_file = false; // format version 1
+    evidence_variant                                 evidence;   // the variant's evidence (version 1)
     std::string                                      anchors_source = "package"; // or the table file's name
     std::string                                      anchors_sha256;
 };
@@ -56,8 +61,17 @@ struct pipeline_timings {
 bool pipeline_open(backend * be, const radz_package & pkg, const std::string & variant_name,
                    const pipeline_reader & reader, pipeline * pl, std::string * err);
 
+// The evidence of one variant (docs/model-package.md section 10): for a version-1 package reads
+// and checks evidence.file (size, sha256, format, anchors_sha256 = the variant's anchor table,
+// every entry a finding of `table`) into *ev with *has = true; a version-0 package has none
+// (*has = false). `table` is the variant's own anchor table. `reader` null: from pkg.dir.
+bool pipeline_package_evidence(const radz_package & pkg, const package_variant_info & v, const pipeline_reader & reader,
+                               const anchor_table & table, evidence_variant * ev, bool * has, std::string * err);
+
 // Replaces the anchor table by one loaded from a file (a table saved by a front end). Refused
-// when it was made by another model ("anchors from another model: ...") or is invalid.
+// when it was made by another model ("anchors from another model: ...") or is invalid. Its
+// package findings keep the package's evidence only where their anchor and calibration are the
+// package's own; user findings have none.
 bool pipeline_use_anchor_file(pipeline * pl, const std::string & path, std::string * err);
 
 // The embedding rows of `ids`, appended to `out` (D floats each). False for an id outside [0, V).

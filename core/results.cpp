@@ -60,7 +60,9 @@ std::string results_to_json(const results_doc & d) {
                 s += "        {\"id\": " + json_string(f.id) + ", \"display\": " + json_string(f.display) +
                      ", \"cosine\": " + json_number(f.cosine) + ", \"logit\": " + json_number(f.logit) +
                      ", \"probability\": " + json_number(f.probability) + ", \"calibrated\": " +
-                     (f.calibrated ? "true" : "false") + ", \"source\": " + json_string(f.source) + "}";
+                     (f.calibrated ? "true" : "false") +
+                     (d.schema_version >= 1 ? std::string(", \"no_signal\": ") + (f.no_signal ? "true" : "false") : "") +
+                     ", \"source\": " + json_string(f.source) + "}";
             }
             s += im.findings.empty() ? "]" : "\n      ]";
         }
@@ -86,7 +88,9 @@ static bool fail(std::string * err, const std::string & msg) {
 }
 
 bool results_validate(const results_doc & d, const std::string & name, std::string * err) {
-    if (d.schema_version != 0) return fail(err, name + ": schema_version: expected 0, found " + std::to_string(d.schema_version));
+    if (d.schema_version != 0 && d.schema_version != 1) {
+        return fail(err, name + ": schema_version: expected 0 or 1, found " + std::to_string(d.schema_version));
+    }
     const std::pair<const char *, const std::string *> required[] = {
         { "program.name", &d.program_name }, { "program.version", &d.program_version }, { "program.build", &d.program_build },
         { "package.name", &d.package_name }, { "package.variant", &d.package_variant },
@@ -170,8 +174,10 @@ bool results_parse(const std::string & text, const std::string & name, results_d
     if (schema != "radz-results") return r.fail("schema", "expected \"radz-results\", found \"" + schema + "\"");
     int64_t version = -1;
     if (!r.get_int(doc, "", "schema_version", &version)) return false;
-    if (version != 0) return r.fail("schema_version", "expected 0, found " + std::to_string(version) + " (this reader knows version 0 only)");
-    d.schema_version = 0;
+    if (version != 0 && version != 1) {
+        return r.fail("schema_version", "expected 0 or 1, found " + std::to_string(version) + " (this reader knows versions 0 and 1)");
+    }
+    d.schema_version = (int32_t) version;
 
     const json * o = nullptr;
     if (!r.get_object(doc, "", "program", &o)) return false;
@@ -239,6 +245,7 @@ bool results_parse(const std::string & text, const std::string & name, results_d
                 if (!r.get_number(f, wf, "logit", &rf.logit)) return false;
                 if (!r.get_number(f, wf, "probability", &rf.probability)) return false;
                 if (!r.get_bool(f, wf, "calibrated", &rf.calibrated)) return false;
+                if (d.schema_version >= 1 && !r.get_bool(f, wf, "no_signal", &rf.no_signal)) return false;
                 if (!r.get_string(f, wf, "source", &rf.source)) return false;
                 ri.findings.push_back(rf);
             }

@@ -1,4 +1,5 @@
-// The results document, docs/results-schema.md (schema "radz-results", version 0): structs,
+// The results document, docs/results-schema.md (schema "radz-results", version 1; version 0
+// documents, without `no_signal`, are still read): structs,
 // JSON writing (numbers with 9 significant digits) and reading with validation. A missing
 // required key is an error naming the key: "a.json: images[2].findings[0]: missing key 'logit'".
 #pragma once
@@ -16,6 +17,8 @@ struct results_finding {
     double probability = 0.0;
     bool   calibrated  = false;
     std::string source;  // "package" or "user"
+    bool   no_signal   = false;  // version 1: the finding's evidence shows no skill; front ends
+                                 // never show its probability (version 0: absent, false)
 };
 
 struct results_timings {
@@ -40,7 +43,7 @@ struct results_image {
 };
 
 struct results_doc {
-    int32_t schema_version = 0;
+    int32_t schema_version = 1;    // 1 writes findings[].no_signal; 0 (older documents) has none
     std::string program_name;      // radz, radz-app, radz-web, recipe
     std::string program_version;
     std::string program_build;     // native, wasm, pytorch, onnxruntime-node
@@ -66,7 +69,7 @@ bool results_parse(const std::string & json_text, const std::string & name, resu
 bool results_load (const std::string & path, results_doc * doc, std::string * err);
 bool results_save (const results_doc & doc, const std::string & path, std::string * err);
 
-// Checks what the schema requires of a document built in memory: schema_version 0, non-empty
-// required strings, finite numbers, probability in [0, 1], an image has either findings
+// Checks what the schema requires of a document built in memory: non-empty
+// required strings, schema_version 0 or 1, finite numbers, probability in [0, 1], an image has either findings
 // (possibly empty) or an error, an error code among the five.
 bool results_validate(const results_doc & doc, const std::string & name, std::string * err);

@@ -28,6 +28,7 @@ finding_score scoring_score_finding(const anchor_table & table, int32_t index, c
     s.logit       = f.calibration.scale * (s.cosine - f.calibration.threshold);
     s.probability = scoring_logistic(s.logit);
     s.calibrated  = f.calibration.kind == "labels";
+    s.no_signal   = f.no_signal;
     return s;
 }
 

@@ -19,6 +19,8 @@ struct finding_score {
     double logit       = 0.0;
     double probability = 0.0;
     bool   calibrated  = false;  // calibration.kind == "labels"
+    bool   no_signal   = false;  // the finding's evidence shows no skill (core/evidence.h): still
+                                 // scored, but never shown as a probability
 };
 
 // sum a[i]*b[i] accumulated in float64.

@@ -175,8 +175,8 @@ TEST_CASE("files: missing, size and sha256 mismatches name the file") {
 
 TEST_CASE("format, version and required keys") {
     fake_package fp;
-    fp.manifest["format_version"] = 1;
-    CHECK(fp.load_error() == "manifest.json: format_version: expected 0, found 1 (this reader knows version 0 only)");
+    fp.manifest["format_version"] = 2;
+    CHECK(fp.load_error() == "manifest.json: format_version: expected 0 or 1, found 2 (this reader knows versions 0 and 1)");
     fp.manifest["format_version"] = 0;
     fp.manifest["format"] = "something-else";
     CHECK(fp.load_error() == "manifest.json: format: expected \"radz-model-package\", found \"something-else\"");
@@ -318,4 +318,22 @@ TEST_CASE("package_parse_manifest and package_verify_file_bytes (no disk)") {
     CHECK(err.rfind("decoder.fp32.onnx: sha256 mismatch: manifest says ", 0) == 0);
     CHECK_FALSE(package_verify_file_bytes(pkg, "nope.bin", (const uint8_t *) bad.data(), bad.size(), &err));
     CHECK(err == "nope.bin: not listed in manifest.json");
+}
+
+TEST_CASE("format version 1: the evidence file is required, with its role") {
+    fake_package fp;
+    fp.add_file("evidence.json", "evidence", std::string("{}"));
+    CHECK(fp.load_error() == "manifest.json: files[13].role: expected one of \"tokenizer\", \"vision\", \"decoder\", "
+                             "\"embeddings\", \"anchors\", \"reference\", \"golden\", \"doc\", found \"evidence\"");
+    fp.manifest["format_version"] = 1;
+    CHECK(fp.load_error() == "manifest.json: missing key 'evidence'");
+    fp.manifest["evidence"] = { { "file", "README.md" } };
+    CHECK(fp.load_error() == "manifest.json: evidence.file: 'README.md' has role \"doc\" in files, expected \"evidence\"");
+    fp.manifest["evidence"] = { { "file", "evidence.json" } };
+    radz_package pkg;
+    std::string err;
+    fp.write_manifest();
+    REQUIRE(package_load(fp.dir, &pkg, &err));
+    CHECK(pkg.format_version == 1);
+    CHECK(pkg.evidence_file == "evidence.json");
 }
