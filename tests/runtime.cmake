@@ -24,6 +24,14 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${RADZ_TEST_PACKAGE}-results ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_work)
     set_tests_properties(test_recipe_results PROPERTIES TIMEOUT 1200)
+
+    # radz eval on labels files as they come (CRLF/BOM/';'/tab, ChestX-ray14 Data_Entry,
+    # CheXpert / MIMIC-CXR with uncertain-label policies) against the project's format, and the
+    # --csv outputs read back (tests/data/labels/, docs/labels.md).
+    add_test(NAME test_label_formats
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_label_formats.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_label_formats_work)
+    set_tests_properties(test_label_formats PROPERTIES TIMEOUT 900)
     if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results)
         add_test(NAME test_recipe_results_shipped
                  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz>

@@ -1,5 +1,6 @@
 // radz classify IMAGE... : scores images against the findings of one modality.
 #include "cli_common.h"
+#include "csv_write.h"
 #include "commands.h"
 #include "file_io.h"
 
@@ -22,6 +23,8 @@ static const char * const HELP =
     "  --description TEXT     options that follow it (at least one each; repeatable)\n"
     "  --top N                findings shown per image (default 5; 0: all)\n"
     "  --json                 write a results document (docs/results-schema.md) to stdout\n"
+    "  --csv                  write one row per image to stdout: file, modality, error, no_signal,\n"
+    "                         then each finding's probability (UTF-8, '.' decimals; docs/labels.md)\n"
     "  --anchors FILE         use an anchor table saved earlier instead of the package's\n"
     "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n";
 
@@ -64,6 +67,7 @@ int cmd_classify(int argc, char ** argv) {
     std::vector<user_finding> findings;
     std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
     bool                      json = false;
+    bool                      csv  = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         std::string       v, err;
@@ -104,11 +108,16 @@ int cmd_classify(int argc, char ** argv) {
             findings.back().descriptions.push_back(v);
         } else if (a == "--json") {
             json = true;
+        } else if (a == "--csv") {
+            csv = true;
         } else if (a.size() > 1 && a[0] == '-') {
             return cli_usage_error("classify", "unknown option '" + a + "'");
         } else {
             images.push_back(a);
         }
+    }
+    if (json && csv) {
+        return cli_usage_error("classify", "--json and --csv: choose one");
     }
     char * end = nullptr;
     long   top = std::strtol(top_s.c_str(), &end, 10);
@@ -164,7 +173,10 @@ int cmd_classify(int argc, char ** argv) {
             std::fprintf(stderr, "radz classify: %s\n", r.error->message.c_str());
         }
     }
-    if (json) {
+    if (csv) {
+        const std::string text = csv_results(doc);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    } else if (json) {
         if (!results_validate(doc, "results", &err)) {
             std::fprintf(stderr, "radz classify: %s\n", err.c_str());
             return CLI_FAILED;

@@ -1,5 +1,6 @@
 // radz eval LABELS.csv --images DIR : zero-shot metrics over a labelled image set.
 #include "cli_common.h"
+#include "csv_write.h"
 #include "commands.h"
 #include "file_io.h"
 #include "json_util.h"
@@ -9,40 +10,63 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 static const char * const HELP =
     "usage: radz eval LABELS.csv [--images DIR] [options]\n"
     "\n"
-    "Classifies every image of a labels CSV (shaped like ../shared/data/*/labels.csv: a 'path'\n"
-    "column and 0/1 columns per finding, or a 'label' column) and reports per finding the ROC\n"
-    "AUC, and F1, accuracy, sensitivity and specificity at the operating point (50%), then their\n"
-    "mean over the findings. A finding with fewer than --min-positives positives (or no\n"
-    "negative) shows n/a and stays out of the mean; the normal finding (No_Finding, label = no\n"
-    "other finding) is reported but never in the mean. Single-label sets also get the top-1\n"
-    "accuracy and the confusion matrix. Exit 1 when an image failed (the others are scored).\n"
+    "Classifies every image of a labels file and reports per finding the ROC AUC, and F1,\n"
+    "accuracy, sensitivity and specificity at the operating point (50%), then their mean over\n"
+    "the findings. Labels files as they come (docs/labels.md): the project's own (a 'path'\n"
+    "column and 1/0 columns per finding, or a 'label' column), ChestX-ray14's\n"
+    "Data_Entry_2017.csv ('Finding Labels' like Cardiomegaly|Emphysema, 'Patient ID'),\n"
+    "CheXpert / MIMIC-CXR style 1 / 0 / -1 (uncertain) / blank columns; comma, semicolon or tab\n"
+    "separated, any line ends, quoted fields. The file's columns are matched to the package's\n"
+    "findings by name, up to case, spaces and '_', by known synonyms (Pleural Effusion ->\n"
+    "Effusion) or by --map; the table of matches is printed first.\n"
+    "A finding with fewer than --min-positives positives (or no negative) shows n/a and stays\n"
+    "out of the mean; the normal finding (No_Finding: a 'No Finding' column, else no other\n"
+    "finding) is reported but never in the mean. Single-label sets also get the top-1 accuracy\n"
+    "and the confusion matrix. Exit 1 when an image failed (the others are scored).\n"
     "\n"
     "options:\n"
-    "  --images DIR           folder the CSV's paths are relative to (default: the CSV's folder)\n"
-    "  --modality ID          default: cxr for 0/1 columns, the multiclass modality for 'label'\n"
+    "  --images DIR           folder the file's paths are relative to (default: the file's folder)\n"
+    "  --sep SEP              ',', ';' or tab (default: detected from the header line)\n"
+    "  --split-list FILE      only the rows whose image is listed (one name per line, like\n"
+    "                         ChestX-ray14's test_list.txt; matched on the path or its file name)\n"
+    "  --uncertain POLICY     -1 labels: ignore (left out of that finding's metrics; default),\n"
+    "                         positive or negative\n"
+    "  --blank POLICY         blank labels (not mentioned): ignore (default), positive or negative\n"
+    "  --map COLUMN=ID        the file's column (or class) COLUMN holds finding ID (repeatable)\n"
+    "  --modality ID          default: cxr for finding columns, the multiclass modality for 'label'\n"
     "  --fold N               only the rows of fold N (needs a 'fold' column)\n"
-    "  --limit N              only the first N rows (after --fold)\n"
+    "  --limit N              only the first N rows (after --fold and --split-list)\n"
     "  --min-positives N      default 3\n"
     "  --ci N                 bootstrap resamples for 95% intervals of each AUC, the mean AUC and\n"
     "                         the top-1 accuracy (default 1000; 0: none). Whole patients are\n"
-    "                         resampled when the CSV has a 'patient_id' column, else images\n"
+    "                         resampled when the file names them (patient_id, Patient ID,\n"
+    "                         subject_id, CheXpert's patientNNNNN folders), else images\n"
     "  --seed N               bootstrap seed (default 0)\n"
     "  --json                 write the metrics as JSON to stdout\n"
+    "  --csv                  write the metrics as CSV to stdout (one row per finding, then the\n"
+    "                         mean; UTF-8, '.' decimals; docs/labels.md)\n"
     "  --save-results FILE    also write the results document of every image\n";
 
 struct finding_eval {
     std::string          id, display;
     bool                 normal     = false;
+    bool                 derived    = false; // the normal finding without a column: no other finding
     bool                 calibrated = false;
+    bool                 no_signal  = false; // the package's evidence shows no skill
     int32_t              table_index = -1;
-    int32_t              column     = -1; // in the labels set; -1 for the normal finding
-    std::vector<double>  scores;          // logits
+    int32_t              column     = -1;   // in the labels set
+    labels_match         how        = LABELS_MATCH_NONE;
+    std::vector<int32_t> label_of;          // per scored image: 1, 0 or -1 (left out by a policy)
+    std::vector<double>  score_of;          // per scored image: the logit
+    std::vector<double>  scores;            // the labelled images only
     std::vector<int32_t> labels;
-    int64_t              positives = 0;
+    std::vector<std::string> groups;
+    int64_t              positives = 0, negatives = 0, left_out = 0;
     double               auc = NAN, f1 = NAN, acc = NAN, sens = NAN, spec = NAN;
     metrics_ci           auc_ci;
 };
@@ -67,13 +91,31 @@ static bool parse_int(const std::string & s, long lo, long * out) {
     return !s.empty() && *end == '\0' && *out >= lo;
 }
 
+static bool parse_sep(const std::string & s, char * out) {
+    if (s == "," || s == "comma") *out = ',';
+    else if (s == ";" || s == "semicolon") *out = ';';
+    else if (s == "\t" || s == "tab" || s == "\\t") *out = '\t';
+    else return false;
+    return true;
+}
+
+static std::string quoted_list(const std::vector<std::string> & names) {
+    std::string o;
+    for (const auto & n : names) {
+        o += (o.empty() ? "'" : ", '") + n + "'";
+    }
+    return o;
+}
+
 int cmd_eval(int argc, char ** argv) {
     cli_common  opt;
     std::string csv, images_dir, modality, fold_s, limit_s, minpos_s = "3", save_results, ci_s = "1000", seed_s = "0";
-    bool        json = false;
+    std::string sep_s, split_list, uncertain_s = "ignore", blank_s = "ignore";
+    std::vector<labels_user_map> user_maps;
+    bool        json = false, csv_out = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        std::string       err;
+        std::string       err, map_s;
         bool              missing = false;
         if (a == "--help" || a == "-h") {
             std::printf("%s%s", HELP, CLI_COMMON_HELP);
@@ -86,28 +128,46 @@ int cmd_eval(int argc, char ** argv) {
         if (r > 0) {
             continue;
         }
-        if (cli_take(argc, argv, &i, "--images", &images_dir, &missing) ||
+        if (cli_take(argc, argv, &i, "--map", &map_s, &missing)) {
+            labels_user_map m;
+            if (missing) {
+                return cli_usage_error("eval", a + " needs a value");
+            }
+            if (!labels_user_map_parse(map_s, &m, &err)) {
+                return cli_usage_error("eval", "--map: " + err);
+            }
+            user_maps.push_back(m);
+        } else if (cli_take(argc, argv, &i, "--images", &images_dir, &missing) ||
             cli_take(argc, argv, &i, "--modality", &modality, &missing) ||
             cli_take(argc, argv, &i, "--fold", &fold_s, &missing) ||
             cli_take(argc, argv, &i, "--limit", &limit_s, &missing) ||
             cli_take(argc, argv, &i, "--min-positives", &minpos_s, &missing) ||
             cli_take(argc, argv, &i, "--save-results", &save_results, &missing) ||
+            cli_take(argc, argv, &i, "--sep", &sep_s, &missing) ||
+            cli_take(argc, argv, &i, "--split-list", &split_list, &missing) ||
+            cli_take(argc, argv, &i, "--uncertain", &uncertain_s, &missing) ||
+            cli_take(argc, argv, &i, "--blank", &blank_s, &missing) ||
             cli_take(argc, argv, &i, "--ci", &ci_s, &missing) || cli_take(argc, argv, &i, "--seed", &seed_s, &missing)) {
             if (missing) {
                 return cli_usage_error("eval", a + " needs a value");
             }
         } else if (a == "--json") {
             json = true;
+        } else if (a == "--csv") {
+            csv_out = true;
         } else if (a.size() > 1 && a[0] == '-') {
             return cli_usage_error("eval", "unknown option '" + a + "'");
         } else if (csv.empty()) {
             csv = a;
         } else {
-            return cli_usage_error("eval", "one labels CSV expected, found also '" + a + "'");
+            return cli_usage_error("eval", "one labels file expected, found also '" + a + "'");
         }
     }
     if (csv.empty()) {
         return cli_usage_error("eval", "no labels CSV given");
+    }
+    if (json && csv_out) {
+        return cli_usage_error("eval", "--json and --csv: choose one");
     }
     long fold = -1, limit = -1, min_pos = 3;
     if (!fold_s.empty() && !parse_int(fold_s, 0, &fold)) {
@@ -126,39 +186,64 @@ int cmd_eval(int argc, char ** argv) {
     if (!parse_int(seed_s, 0, &seed)) {
         return cli_usage_error("eval", "--seed: expected a number >= 0, found '" + seed_s + "'");
     }
+    char sep = 0;
+    if (!sep_s.empty() && !parse_sep(sep_s, &sep)) {
+        return cli_usage_error("eval", "--sep: expected ',', ';' or tab, found '" + sep_s + "'");
+    }
+    labels_policy uncertain = LABELS_POLICY_IGNORE, blank = LABELS_POLICY_IGNORE;
+    if (!labels_policy_parse(uncertain_s, &uncertain)) {
+        return cli_usage_error("eval", "--uncertain: expected ignore, positive or negative, found '" + uncertain_s + "'");
+    }
+    if (!labels_policy_parse(blank_s, &blank)) {
+        return cli_usage_error("eval", "--blank: expected ignore, positive or negative, found '" + blank_s + "'");
+    }
     const bool with_ci = n_boot > 0;
     if (images_dir.empty()) {
         const size_t p = csv.rfind('/');
         images_dir     = p == std::string::npos ? "." : csv.substr(0, p);
     }
+    // Human-readable notes (the table of matches) go to stdout, or to stderr under --json/--csv.
+    FILE * notes = json || csv_out ? stderr : stdout;
 
     std::string err;
     labels_set  set;
-    if (!labels_csv_read(csv, &set, &err)) {
+    if (!labels_csv_read(csv, &set, &err, sep)) {
         std::fprintf(stderr, "radz eval: %s\n", err.c_str());
         return CLI_USAGE;
     }
-    std::vector<labels_row> rows;
-    for (const auto & r : set.rows) {
-        if (fold >= 0 && r.fold != fold) {
-            continue;
-        }
-        rows.push_back(r);
+    std::set<std::string> split_names;
+    if (!split_list.empty() && !labels_split_list_read(split_list, &split_names, &err)) {
+        std::fprintf(stderr, "radz eval: %s\n", err.c_str());
+        return CLI_USAGE;
     }
     if (fold >= 0 && !set.rows.empty() && set.rows[0].fold < 0) {
         return cli_usage_error("eval", "--fold: " + set.name + " has no 'fold' column");
     }
+    std::vector<labels_row> rows;
+    int64_t                 after_fold = 0;
+    for (const auto & r : set.rows) {
+        if (fold >= 0 && r.fold != fold) {
+            continue;
+        }
+        after_fold++;
+        if (!split_list.empty() && !labels_split_list_has(split_names, r.path)) {
+            continue;
+        }
+        rows.push_back(r);
+    }
+    const int64_t listed = (int64_t) rows.size();
     if (limit > 0 && (long) rows.size() > limit) {
         rows.resize((size_t) limit);
     }
     if (rows.empty()) {
-        std::fprintf(stderr, "radz eval: %s: no rows%s\n", set.name.c_str(),
-                     fold >= 0 ? (" in fold " + fold_s).c_str() : "");
+        std::fprintf(stderr, "radz eval: %s: no rows%s%s\n", set.name.c_str(),
+                     fold >= 0 ? (" in fold " + fold_s).c_str() : "",
+                     split_list.empty() ? "" : (" listed in " + file_base_name(split_list)).c_str());
         return CLI_FAILED;
     }
 
     cli_session s;
-    if (!cli_session_open(opt, json, &s, &err)) {
+    if (!cli_session_open(opt, json || csv_out, &s, &err)) {
         std::fprintf(stderr, "radz eval: %s\n", err.c_str());
         return CLI_FAILED;
     }
@@ -176,35 +261,99 @@ int cmd_eval(int argc, char ** argv) {
     if (!pipeline_check_modality(s.pl, modality, &err)) {
         return cli_usage_error("eval", "--modality: " + err);
     }
+    const bool multiclass = package_modality_find(s.pkg, modality)->task == "multiclass";
 
-    // The findings evaluated: the table's findings of the modality that have labels.
+    // The file's columns (classes) <-> the table's findings of the modality.
+    std::vector<std::string> ids;
+    std::vector<int32_t>     table_of;
+    for (size_t t = 0; t < s.pl.anchors.findings.size(); ++t) {
+        if (s.pl.anchors.findings[t].modality == modality) {
+            ids.push_back(s.pl.anchors.findings[t].id);
+            table_of.push_back((int32_t) t);
+        }
+    }
+    labels_mapping mapping;
+    if (!labels_map(set, ids, user_maps, &mapping, &err)) {
+        return cli_usage_error("eval", err);
+    }
     std::vector<finding_eval> fe;
     std::vector<std::string>  unlabelled;
-    for (size_t t = 0; t < s.pl.anchors.findings.size(); ++t) {
-        const anchor_finding & af = s.pl.anchors.findings[t];
-        if (af.modality != modality) {
-            continue;
-        }
+    int32_t                   normal_column = -1;
+    for (size_t k = 0; k < ids.size(); ++k) {
+        const anchor_finding & af = s.pl.anchors.findings[(size_t) table_of[k]];
         finding_eval e;
         e.id          = af.id;
         e.display     = af.display;
         // The normal finding (No_Finding) stays out of the mean of a multi-label modality; in a
         // multiclass one (mri: notumor) every class is a finding (docs/model-package.md section 5).
-        e.normal      = af.kind == "normal" && package_modality_find(s.pkg, modality)->task != "multiclass";
+        e.normal      = af.kind == "normal" && !multiclass;
         e.calibrated  = af.calibration.kind == "labels";
-        e.table_index = (int32_t) t;
-        e.column      = labels_find(set, af.id);
-        if (e.column < 0 && !(e.normal && !set.single_label)) {
+        e.no_signal   = af.no_signal;
+        e.table_index = table_of[k];
+        e.column      = mapping.column[k];
+        e.how         = mapping.how[k];
+        e.derived     = e.column < 0 && e.normal && !set.single_label;
+        if (e.normal && e.column >= 0) {
+            normal_column = e.column;
+        }
+        if (e.column < 0 && !e.derived) {
             unlabelled.push_back(af.id);
             continue;
         }
         fe.push_back(e);
     }
-    for (const auto & col : set.findings) {
-        if (anchor_table_find(s.pl.anchors, modality, col) < 0) {
-            std::fprintf(stderr, "radz eval: %s: column '%s' has no finding in the %s table: ignored\n",
-                         set.name.c_str(), col.c_str(), modality.c_str());
+    std::vector<std::string> unused;
+    for (int32_t c : mapping.unused) {
+        unused.push_back(set.findings[(size_t) c]);
+    }
+    // Uncertain and blank values among the rows evaluated, in the columns used.
+    int64_t n_uncertain = 0, n_blank = 0;
+    for (const auto & e : fe) {
+        for (const auto & r : rows) {
+            if (e.column >= 0) {
+                n_uncertain += r.values[(size_t) e.column] == LABELS_UNCERTAIN;
+                n_blank += r.values[(size_t) e.column] == LABELS_BLANK;
+            }
         }
+    }
+
+    std::fprintf(notes, "labels: %s, %s (%s-separated), %lld rows", set.name.c_str(), labels_format_name(set.format),
+                 csv_sep_name(set.sep), (long long) set.rows.size());
+    if (fold >= 0) {
+        std::fprintf(notes, ", %lld in fold %ld", (long long) after_fold, fold);
+    }
+    std::fprintf(notes, "; patients: %s\n",
+                 set.patient_source.empty() ? "none named (images are resampled)" : ("'" + set.patient_source + "'").c_str());
+    if (!split_list.empty()) {
+        std::fprintf(notes, "split list %s: %zu names, %zu of %lld rows listed\n", file_base_name(split_list).c_str(),
+                     split_names.size(), (size_t) listed, (long long) after_fold);
+    }
+    std::fprintf(notes, "%s %s <- the file's %s:\n", modality.c_str(), multiclass ? "classes" : "findings",
+                 set.single_label ? "classes" : "columns");
+    for (const auto & e : fe) {
+        if (e.derived) {
+            std::fprintf(notes, "  %-20s <- no other finding (no '%s' column)\n", e.id.c_str(), e.display.c_str());
+        } else {
+            std::fprintf(notes, "  %-20s <- '%s' (%s)\n", e.id.c_str(), set.findings[(size_t) e.column].c_str(),
+                         labels_match_name(e.how));
+        }
+    }
+    if (!unlabelled.empty()) {
+        std::string u;
+        for (const auto & id : unlabelled) {
+            u += (u.empty() ? "" : ", ") + id;
+        }
+        std::fprintf(notes, "no labels for: %s\n", u.c_str());
+    }
+    if (!unused.empty()) {
+        std::fprintf(notes, "not used (no %s finding of that name; --map COLUMN=ID): %s\n", modality.c_str(),
+                     quoted_list(unused).c_str());
+    }
+    if (n_uncertain + n_blank > 0) {
+        std::fprintf(notes, "uncertain (-1) labels: %lld, %s; blank labels: %lld, %s\n", (long long) n_uncertain,
+                     uncertain == LABELS_POLICY_IGNORE ? "left out of their finding" : ("as " + std::string(labels_policy_name(uncertain))).c_str(),
+                     (long long) n_blank,
+                     blank == LABELS_POLICY_IGNORE ? "left out of their finding" : ("as " + std::string(labels_policy_name(blank))).c_str());
     }
     if (fe.empty()) {
         std::fprintf(stderr, "radz eval: %s: none of its findings is in the %s anchor table\n", set.name.c_str(),
@@ -222,17 +371,40 @@ int cmd_eval(int argc, char ** argv) {
         pipeline_classify_files(s.pl, paths, modality, !save_results.empty(), cli_progress_bar("eval"), &doc.images);
     std::vector<int32_t>     truth, predicted;
     std::vector<std::string> groups;   // bootstrap groups of the scored images: patients, else images
-    const bool               by_patient = !rows.empty() && !rows[0].patient_id.empty();
+    const bool               by_patient = !set.patient_source.empty();
+    std::vector<int32_t>     column_of_id(ids.size(), -1);
+    for (size_t k = 0; k < ids.size(); ++k) {
+        column_of_id[k] = mapping.column[k];
+    }
+    auto column_of = [&](const std::string & id) {
+        for (size_t k = 0; k < ids.size(); ++k) {
+            if (ids[k] == id) {
+                return column_of_id[k];
+            }
+        }
+        return (int32_t) -1;
+    };
     for (size_t i = 0; i < rows.size(); ++i) {
         const results_image & img = doc.images[i];
         if (img.error) {
             std::fprintf(stderr, "radz eval: %s\n", img.error->message.c_str());
             continue;
         }
-        groups.push_back(by_patient ? rows[i].patient_id : rows[i].path);
-        bool any_positive = false;
-        for (uint8_t p : rows[i].positives) {
-            any_positive = any_positive || p;
+        const std::string group = by_patient ? rows[i].patient_id : rows[i].path;
+        groups.push_back(group);
+        // The normal finding without a column: 1 when every other label is 0, 0 when one is 1,
+        // left out when none is 1 and one is left out by a policy.
+        int32_t no_other = 1;
+        for (size_t c = 0; c < rows[i].values.size(); ++c) {
+            if ((int32_t) c == normal_column) {
+                continue;
+            }
+            const int32_t l = labels_resolve(rows[i].values[c], uncertain, blank);
+            if (l == 1) {
+                no_other = 0;
+            } else if (l < 0 && no_other == 1) {
+                no_other = -1;
+            }
         }
         // Findings come in table order: index them by id.
         double  best   = -INFINITY;
@@ -244,17 +416,25 @@ int cmd_eval(int argc, char ** argv) {
                     rf = &f;
                 }
             }
+            const int32_t l = e.derived ? no_other : labels_resolve(rows[i].values[(size_t) e.column], uncertain, blank);
+            e.score_of.push_back(rf ? rf->logit : NAN);
+            e.label_of.push_back(rf ? l : -1);
             if (!rf) {
                 continue;
             }
+            if (l < 0) {
+                e.left_out++;
+                continue;
+            }
             e.scores.push_back(rf->logit);
-            e.labels.push_back(e.column >= 0 ? rows[i].positives[(size_t) e.column] : !any_positive);
+            e.labels.push_back(l);
+            e.groups.push_back(group);
         }
         if (set.single_label) {
             for (const auto & f : img.findings) {
                 if (f.logit > best) {
                     best   = f.logit;
-                    best_c = labels_find(set, f.id);
+                    best_c = column_of(f.id);
                 }
             }
             truth.push_back(labels_find(set, rows[i].label));
@@ -265,12 +445,11 @@ int cmd_eval(int argc, char ** argv) {
     // Metrics.
     std::vector<double> m_auc, m_f1, m_acc;
     for (auto & e : fe) {
-        int64_t neg = 0;
         for (int32_t l : e.labels) {
             e.positives += l;
-            neg += !l;
+            e.negatives += !l;
         }
-        if (e.positives >= min_pos && neg >= 1) {
+        if (e.positives >= min_pos && e.negatives >= 1) {
             e.auc                  = metrics_roc_auc(e.scores, e.labels);
             const metrics_counts c = metrics_at_threshold(e.scores, e.labels, 0.0);
             e.f1                   = c.f1;
@@ -301,14 +480,15 @@ int cmd_eval(int argc, char ** argv) {
         std::vector<const finding_eval *> in_mean;
         for (auto & e : fe) {
             if (std::isfinite(e.auc)) {
-                e.auc_ci = metrics_bootstrap_auc(e.scores, e.labels, groups, (int32_t) n_boot, (uint64_t) seed);
+                e.auc_ci = metrics_bootstrap_auc(e.scores, e.labels, e.groups, (int32_t) n_boot, (uint64_t) seed);
                 if (!e.normal) {
                     in_mean.push_back(&e);
                 }
             }
         }
         // The mean over the same findings as the estimate; a resample where one of them has no
-        // positive (or no negative) is skipped, not averaged over fewer findings.
+        // positive (or no negative) is skipped, not averaged over fewer findings. Images a
+        // policy left out of a finding stay out of that finding's AUC in every resample.
         std::vector<double>  s;
         std::vector<int32_t> l;
         mean_ci = metrics_bootstrap(groups, (int32_t) n_boot, (uint64_t) seed, 0.95, [&](const std::vector<size_t> & idx) {
@@ -317,8 +497,10 @@ int cmd_eval(int argc, char ** argv) {
                 s.clear();
                 l.clear();
                 for (size_t i : idx) {
-                    s.push_back(e->scores[i]);
-                    l.push_back(e->labels[i]);
+                    if (e->label_of[i] >= 0) {
+                        s.push_back(e->score_of[i]);
+                        l.push_back(e->label_of[i]);
+                    }
                 }
                 const double a = metrics_roc_auc(s, l);
                 if (!std::isfinite(a)) {
@@ -348,12 +530,56 @@ int cmd_eval(int argc, char ** argv) {
     }
 
     const int32_t n_scored = (int32_t) rows.size() - failed;
-    if (json) {
+    auto column_name = [&](const finding_eval & e) { return e.derived ? std::string() : set.findings[(size_t) e.column]; };
+    if (csv_out) {
+        std::string o = CSV_BOM + csv_line({ "finding", "column", "match", "positives", "negatives", "left_out", "auc",
+                                             "ci95_lo", "ci95_hi", "f1", "accuracy", "sensitivity", "specificity",
+                                             "calibrated", "no_signal", "in_mean" });
+        auto ci_cells = [&](const metrics_ci & c, double v, std::vector<std::string> * cells) {
+            const bool on = with_ci && std::isfinite(v) && c.n_valid > 0;
+            cells->push_back(on ? csv_number(c.lo) : "");
+            cells->push_back(on ? csv_number(c.hi) : "");
+        };
+        for (const auto & e : fe) {
+            std::vector<std::string> cells = { csv_text(e.id), csv_text(column_name(e)),
+                                               csv_text(e.derived ? "no other finding" : labels_match_name(e.how)),
+                                               std::to_string(e.positives), std::to_string(e.negatives),
+                                               std::to_string(e.left_out), csv_number(e.auc) };
+            ci_cells(e.auc_ci, e.auc, &cells);
+            for (double v : { e.f1, e.acc, e.sens, e.spec }) {
+                cells.push_back(csv_number(v));
+            }
+            cells.push_back(e.calibrated ? "yes" : "no");
+            cells.push_back(e.no_signal ? "yes" : "no");
+            cells.push_back(!e.normal && std::isfinite(e.auc) ? "yes" : "no");
+            o += csv_line(cells);
+        }
+        std::vector<std::string> cells = { "mean", "", "", "", "", "", csv_number(mean_auc) };
+        ci_cells(mean_ci, mean_auc, &cells);
+        cells.insert(cells.end(), { csv_number(mean_f1), csv_number(mean_acc), "", "", "", "", std::to_string(n_in_mean) });
+        o += csv_line(cells);
+        if (set.single_label) {
+            cells = { csv_text("top-1 accuracy"), "", "", "", "", "", "" };
+            ci_cells(top1_ci, top1, &cells);
+            cells.insert(cells.end(), { "", csv_number(top1), "", "", "", "", "" });
+            o += csv_line(cells);
+        }
+        std::fwrite(o.data(), 1, o.size(), stdout);
+    } else if (json) {
         std::string o = "{\n  \"schema\": \"radz-eval\",\n  \"schema_version\": 0,\n";
-        o += "  \"labels\": " + json_string(set.name) + ",\n  \"modality\": " + json_string(modality) + ",\n";
+        o += "  \"labels\": " + json_string(set.name) + ",\n  \"labels_format\": " + json_string(labels_format_name(set.format)) +
+             ",\n  \"modality\": " + json_string(modality) + ",\n";
         o += "  \"package\": " + json_string(s.pkg.name) + ",\n  \"variant\": " + json_string(s.pl.variant.name) + ",\n";
         o += "  \"execution_provider\": " + json_string(s.be->info().execution_provider) + ",\n";
         o += "  \"fold\": " + (fold >= 0 ? std::to_string(fold) : std::string("null")) + ",\n";
+        o += "  \"split_list\": " + (split_list.empty() ? std::string("null") : json_string(file_base_name(split_list))) + ",\n";
+        o += "  \"policy\": {\"uncertain\": " + json_string(labels_policy_name(uncertain)) +
+             ", \"blank\": " + json_string(labels_policy_name(blank)) + "},\n";
+        o += "  \"unused_columns\": [";
+        for (size_t k = 0; k < unused.size(); ++k) {
+            o += (k ? ", " : "") + json_string(unused[k]);
+        }
+        o += "],\n";
         o += "  \"images\": " + std::to_string(rows.size()) + ",\n  \"failed\": " + std::to_string(failed) + ",\n";
         o += "  \"min_positives\": " + std::to_string(min_pos) + ",\n";
         o += "  \"bootstrap\": " +
@@ -362,11 +588,16 @@ int cmd_eval(int argc, char ** argv) {
                       : std::string("null")) + ",\n  \"findings\": [\n";
         for (size_t i = 0; i < fe.size(); ++i) {
             const auto & e = fe[i];
-            o += "    {\"id\": " + json_string(e.id) + ", \"positives\": " + std::to_string(e.positives) +
+            o += "    {\"id\": " + json_string(e.id) +
+                 ", \"column\": " + (e.derived ? std::string("null") : json_string(column_name(e))) +
+                 ", \"match\": " + json_string(e.derived ? "no other finding" : labels_match_name(e.how)) +
+                 ", \"positives\": " + std::to_string(e.positives) + ", \"negatives\": " + std::to_string(e.negatives) +
+                 ", \"left_out\": " + std::to_string(e.left_out) +
                  ", \"auc\": " + json_number(e.auc) + ", \"auc_ci95\": " + ci_json(e.auc_ci, with_ci && std::isfinite(e.auc)) +
                  ", \"f1\": " + json_number(e.f1) +
                  ", \"accuracy\": " + json_number(e.acc) + ", \"sensitivity\": " + json_number(e.sens) +
                  ", \"specificity\": " + json_number(e.spec) + ", \"calibrated\": " + (e.calibrated ? "true" : "false") +
+                 ", \"no_signal\": " + (e.no_signal ? "true" : "false") +
                  ", \"in_mean\": " + (!e.normal && std::isfinite(e.auc) ? "true" : "false") + "}" +
                  (i + 1 < fe.size() ? ",\n" : "\n");
         }
@@ -401,11 +632,12 @@ int cmd_eval(int argc, char ** argv) {
         std::printf("%-22s %5s  %-6s %-13s  %-6s  %-6s  %-6s  %-6s\n", "finding", "pos", "AUC", with_ci ? "(95% CI)" : "",
                     "F1", "ACC", "sens", "spec");
         auto row = [&](const finding_eval & e, const char * note) {
-            std::printf("%-22s %5lld  %-6s %-13s  %-6s  %-6s  %-6s  %-6s%s%s\n", e.id.c_str(), (long long) e.positives,
+            const std::string left = e.left_out > 0 ? "  (" + std::to_string(e.left_out) + " left out)" : "";
+            std::printf("%-22s %5lld  %-6s %-13s  %-6s  %-6s  %-6s  %-6s%s%s%s%s\n", e.id.c_str(), (long long) e.positives,
                         metrics_format(e.auc).c_str(), ci_text(e.auc_ci, with_ci && std::isfinite(e.auc)).c_str(),
                         metrics_format(e.f1).c_str(), metrics_format(e.acc).c_str(),
                         metrics_format(e.sens).c_str(), metrics_format(e.spec).c_str(),
-                        e.calibrated ? "" : "  uncalibrated", note);
+                        e.calibrated ? "" : "  uncalibrated", e.no_signal ? "  no_signal" : "", note, left.c_str());
         };
         for (const auto & e : fe) {
             if (!e.normal) {
@@ -419,13 +651,6 @@ int cmd_eval(int argc, char ** argv) {
             if (e.normal) {
                 row(e, "  (not in the mean)");
             }
-        }
-        if (!unlabelled.empty()) {
-            std::string u;
-            for (const auto & id : unlabelled) {
-                u += (u.empty() ? "" : ", ") + id;
-            }
-            std::printf("no labels for: %s\n", u.c_str());
         }
         if (set.single_label) {
             const std::string t1ci = ci_text(top1_ci, with_ci && std::isfinite(top1));
