@@ -1,5 +1,6 @@
 #include "backend_ort.h"
 
+#include "ort_cmdline.h"
 #include "vulkan_probe.h"
 
 #include <onnxruntime_c_api.h>
@@ -111,6 +112,15 @@ ort_lib * ort_lib_get(const std::string & path, bool verbose, std::string * err)
             return nullptr;
         }
         return g_lib;
+    }
+    // The 1.30 library parses /proc/self/cmdline when the OrtEnv is created and overflows the
+    // stack on a long one: ort_cmdline.h keeps it short, or the library is not loaded.
+    std::string cmdline_err;
+    if (!ort_cmdline_check(&cmdline_err)) {
+        if (err) {
+            *err = path + ": not loaded: " + cmdline_err;
+        }
+        return nullptr;
     }
     // A bare file name would be searched on the library path: a file here means this one.
     const std::string open_path = path.find('/') == std::string::npos && file_exists(path) ? "./" + path : path;

@@ -17,6 +17,14 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
                      ${CMAKE_CURRENT_BINARY_DIR}/test_cli_work)
     set_tests_properties(test_cli PROPERTIES TIMEOUT 600)
 
+    # 5,000 inputs every way (command line, --list, @FILE, standard input, a folder), unreadable
+    # ones, and the guards against ONNX Runtime 1.30 parsing /proc/self/cmdline (issue 18,
+    # docs/ort-cmdline.md). Symbolic links to tests/data/images, made and removed in the build tree.
+    add_test(NAME test_cli_inputs
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_inputs.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${CMAKE_CURRENT_BINARY_DIR}/test_cli_inputs_work ${CMAKE_CURRENT_SOURCE_DIR}/data/images)
+    set_tests_properties(test_cli_inputs PROPERTIES TIMEOUT 900)
+
     # radz eval on the package's held-out NIH fold and the brain MRI test split, every variant,
     # against the recipe's per-image results (PACKAGE-results/, written by radz.package_results).
     set(RADZ_TEST_DATA ${CMAKE_SOURCE_DIR}/../shared/data CACHE PATH "The shared images and labels (nih1000/, brain_mri/)")

@@ -11,6 +11,7 @@
 #include "app_session.h"
 #include "app_settings.h"
 #include "app_worker.h"
+#include "cli/cli_inputs.h"
 #include "compare.h"
 #include "file_io.h"
 #include "results.h"
@@ -45,7 +46,7 @@
 #endif
 
 static const char * const HELP =
-    "usage: radz-app [IMAGE or FOLDER...] [options]\n"
+    "usage: radz-app [IMAGE|FOLDER|@FILE...] [--list FILE] [options]\n"
     "\n"
     "The RadZ desktop app. Drop images or folders on the window, or open them with Ctrl+O.\n"
     "\n"
@@ -57,6 +58,9 @@ static const char * const HELP =
     "  --threads N          intra-op threads\n"
     "  --modality ID        modality of the images opened (default cxr)\n"
     "  --image FILE         an image to open (repeatable; same as a plain argument)\n"
+    "  --list FILE          open the images (or folders) listed in FILE, one per line ('-': standard\n"
+    "                       input; blank lines and lines starting with '#' skipped)\n"
+    "  @FILE                a response file: one argument per line, options too\n"
     "\n"
     "test mode (renders until the images are classified, writes these files and exits):\n"
     "  --screenshot FILE    PNG of the window\n"
@@ -509,44 +513,28 @@ static void child_run(app_state & a, const std::string & ep, const std::string &
 // ---------------------------------------------------------------------------------------------
 // Opening images
 
-static bool is_image_name(const std::string & name) {
-    std::string ext = std::filesystem::path(name).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char) std::tolower(c); });
-    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
-}
-
-// A file as is; a folder: its PNG, JPEG and BMP files, recursively, sorted by path.
-static std::vector<std::string> expand_path(const std::string & path, std::string * err) {
-    namespace fs = std::filesystem;
-    std::error_code          ec;
-    std::vector<std::string> out;
-    if (fs::is_directory(path, ec)) {
-        for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_regular_file(ec) && is_image_name(it->path().string())) {
-                out.push_back(it->path().string());
-            }
+// Files as they are; folders: their images, recursively, sorted, hidden ones skipped, as the
+// radz CLI expands them (cli/cli_inputs.h). Opened as one batch; what cannot be read is
+// reported (status line, stderr) and skipped. The folder remembered is the first path's.
+static void images_open(app_state & a, const std::vector<std::string> & paths) {
+    cli_inputs in;
+    for (const auto & p : paths) {
+        std::error_code ec;
+        if (!std::filesystem::exists(p, ec)) {
+            in.problems.push_back(p + ": no such file or folder");  // no results document to hold it
+        } else {
+            cli_inputs_add_path(p, &in);
         }
-        std::sort(out.begin(), out.end());
-        if (out.empty()) {
-            *err = path + ": no PNG, JPEG or BMP file in this folder";
-        }
-    } else if (fs::exists(path, ec)) {
-        out.push_back(path);
-    } else {
-        *err = path + ": no such file or folder";
     }
-    return out;
-}
-
-static void images_open(app_state & a, const std::string & path) {
-    std::string                    err;
-    const std::vector<std::string> files = expand_path(path, &err);
-    if (files.empty()) {
-        set_status(a, err, true);
+    for (const auto & problem : in.problems) {
+        set_status(a, problem, true);
+    }
+    const std::vector<std::string> & files = in.files;
+    if (files.empty() || paths.empty()) {
         return;
     }
-    std::error_code ec;
+    const std::string & path = paths[0];
+    std::error_code     ec;
     const bool      is_dir = std::filesystem::is_directory(path, ec);
     const auto abs         = std::filesystem::absolute(path, ec);
     a.settings.last_folder = (ec ? std::filesystem::path(path) : abs).string();
@@ -568,7 +556,9 @@ static void images_open(app_state & a, const std::string & path) {
         a.scroll_to_selected = true;
     }
     set_status(a, "opened " + std::to_string(files.size()) + (files.size() == 1 ? " image" : " images") +
-                      (is_dir ? " from " + path : ""));
+                      (is_dir && paths.size() == 1 ? " from " + path : "") +
+                      (in.problems.empty() ? "" : "; " + std::to_string(in.problems.size()) + " could not be read"),
+               !in.problems.empty());
     if (a.model_open) {
         classify_queue(a, ids);
     }
@@ -978,7 +968,7 @@ static void draw_popups(app_state & a) {
         ImGui::SetNextItemWidth(560);
         const bool enter = ImGui::InputText("##path", &a.open_path, ImGuiInputTextFlags_EnterReturnsTrue);
         if (ImGui::Button("Open") || enter) {
-            images_open(a, a.open_path);
+            images_open(a, {a.open_path});
             ImGui::CloseCurrentPopup();
         }
         ImGui::SameLine();
@@ -1511,7 +1501,8 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
 // ---------------------------------------------------------------------------------------------
 
 struct app_args {
-    std::vector<std::string> paths;
+    std::vector<std::string> paths;     // IMAGE and FOLDER arguments, --list entries
+    std::vector<std::string> problems;  // --list files that could not be read
     std::string model, variant, ep, ort_lib, modality, screenshot, results, layout;
     std::string anchors, parity, save_anchors, show, switch_ep, child_ep;
     std::vector<std::pair<std::string, std::vector<std::string>>> findings;  // name, descriptions
@@ -1524,7 +1515,17 @@ static int usage_error(const std::string & msg) {
 }
 
 int main(int argc, char ** argv) {
-    app_args args;
+    app_args                 args;
+    std::vector<std::string> arg_list;  // argv with @FILE response files expanded (cli/cli_inputs.h)
+    std::vector<char *>      arg_ptrs;
+    if (std::string err; !cli_inputs_expand_args(argc, argv, &arg_list, &err)) {
+        return usage_error(err);
+    }
+    for (auto & s : arg_list) {
+        arg_ptrs.push_back(s.data());
+    }
+    argc = (int) arg_ptrs.size();
+    argv = arg_ptrs.data();
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&](const char * name, std::string * dst) {
@@ -1553,6 +1554,15 @@ int main(int argc, char ** argv) {
         }
         if (value("--image", &v)) {
             args.paths.push_back(v);
+        } else if (value("--list", &v)) {
+            std::vector<std::string> entries;
+            std::string              err;
+            if (!cli_inputs_read_list(v, &entries, &err)) {
+                args.problems.push_back(err);
+            } else if (entries.empty()) {
+                args.problems.push_back(v + ": no path in this list");
+            }
+            args.paths.insert(args.paths.end(), entries.begin(), entries.end());
         } else if (value("--finding", &v)) {
             args.findings.push_back({v, {}});
         } else if (value("--description", &v)) {
@@ -1583,7 +1593,8 @@ int main(int argc, char ** argv) {
     app_state a;
     a.test_mode = !args.screenshot.empty() || !args.results.empty() || !args.layout.empty();
     if (a.test_mode && args.paths.empty()) {
-        return usage_error("test mode (--screenshot, --results, --layout) needs --image FILE");
+        return usage_error("test mode (--screenshot, --results, --layout) needs images (--image FILE, a folder, "
+                           "--list FILE)");
     }
     // The radz CLI beside this binary, else where the build put it.
     {
@@ -1667,8 +1678,11 @@ int main(int argc, char ** argv) {
     app_worker worker;
     a.worker = &worker;
     session_open(a, opt, false);
-    for (const auto & p : args.paths) {
-        images_open(a, p);
+    for (const auto & problem : args.problems) {
+        set_status(a, problem, true);
+    }
+    if (!args.paths.empty()) {
+        images_open(a, args.paths);
     }
     // Queued behind the model's opening, in this order, through the same code as the menus.
     if (!args.anchors.empty()) {
@@ -1720,7 +1734,7 @@ int main(int argc, char ** argv) {
                  ev.window.windowID == SDL_GetWindowID(window))) {
                 quit = true;
             } else if (ev.type == SDL_DROPFILE) {
-                images_open(a, ev.drop.file);
+                images_open(a, {ev.drop.file});
                 SDL_free(ev.drop.file);
             } else if (ev.type == SDL_KEYDOWN) {
                 const bool ctrl = (ev.key.keysym.mod & KMOD_CTRL) != 0;

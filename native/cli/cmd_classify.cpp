@@ -1,5 +1,6 @@
-// radz classify IMAGE... : scores images against the findings of one modality.
+// radz classify IMAGE|FOLDER|@FILE... [--list FILE] : scores images against the findings of one modality.
 #include "cli_common.h"
+#include "cli_inputs.h"
 #include "csv_write.h"
 #include "commands.h"
 #include "file_io.h"
@@ -11,13 +12,20 @@
 #include <cstring>
 
 static const char * const HELP =
-    "usage: radz classify IMAGE... [options]\n"
+    "usage: radz classify IMAGE|FOLDER|@FILE... [--list FILE] [options]\n"
     "\n"
     "Scores each image (PNG, JPEG or BMP) against every finding of its modality and prints the\n"
     "most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
     "calibration (user findings, held-out ones) are marked uncalibrated.\n"
     "\n"
+    "Inputs, any number and in any mix: image files; folders (their PNG, JPEG and BMP files,\n"
+    "recursively, sorted by path, hidden ones skipped); --list FILE (one path per line, '-' for\n"
+    "standard input, blank lines and lines starting with '#' skipped); @FILE (a response file:\n"
+    "one argument per line, options too). What cannot be read is reported and skipped; the rest\n"
+    "is still classified, and the exit code is 1.\n"
+    "\n"
     "options:\n"
+    "  --list FILE            classify the images (or folders) listed in FILE, one per line\n"
     "  --modality ID          cxr (default) or mri (see 'radz info')\n"
     "  --finding NAME         add a finding of the modality, described by the --description\n"
     "  --description TEXT     options that follow it (at least one each; repeatable)\n"
@@ -63,11 +71,21 @@ static void print_image(const results_image & r, int top) {
 
 int cmd_classify(int argc, char ** argv) {
     cli_common                opt;
-    std::vector<std::string>  images;
+    cli_inputs                inputs;  // IMAGE, FOLDER and --list arguments, expanded (cli_inputs.h)
     std::vector<user_finding> findings;
     std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
     bool                      json = false;
     bool                      csv  = false;
+    std::vector<std::string> arg_list;  // argv with @FILE response files expanded
+    std::vector<char *>      arg_ptrs;
+    if (std::string err; !cli_inputs_expand_args(argc, argv, &arg_list, &err)) {
+        return cli_usage_error("classify", err);
+    }
+    for (auto & a : arg_list) {
+        arg_ptrs.push_back(a.data());
+    }
+    argc = (int) arg_ptrs.size();
+    argv = arg_ptrs.data();
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         std::string       v, err;
@@ -106,6 +124,11 @@ int cmd_classify(int argc, char ** argv) {
                 return cli_usage_error("classify", "--finding " + findings.back().name + ": empty --description");
             }
             findings.back().descriptions.push_back(v);
+        } else if (cli_take(argc, argv, &i, "--list", &v, &missing)) {
+            if (missing) {
+                return cli_usage_error("classify", "--list needs a file ('-': standard input)");
+            }
+            cli_inputs_add_list(v, &inputs);
         } else if (a == "--json") {
             json = true;
         } else if (a == "--csv") {
@@ -113,7 +136,7 @@ int cmd_classify(int argc, char ** argv) {
         } else if (a.size() > 1 && a[0] == '-') {
             return cli_usage_error("classify", "unknown option '" + a + "'");
         } else {
-            images.push_back(a);
+            cli_inputs_add_path(a, &inputs);
         }
     }
     if (json && csv) {
@@ -129,8 +152,14 @@ int cmd_classify(int argc, char ** argv) {
             return cli_usage_error("classify", "--finding " + f.name + " needs at least one --description");
         }
     }
-    if (images.empty() && anchors_out.empty()) {
+    if (inputs.files.empty() && inputs.problems.empty() && anchors_out.empty()) {
         return cli_usage_error("classify", "no image given");
+    }
+    for (const auto & p : inputs.problems) {
+        std::fprintf(stderr, "radz classify: %s\n", p.c_str());
+    }
+    if (inputs.files.empty() && anchors_out.empty()) {
+        return CLI_FAILED;
     }
 
     cli_session s;
@@ -167,7 +196,7 @@ int cmd_classify(int argc, char ** argv) {
 
     results_doc doc = pipeline_results_doc(s.pl, "radz", "native");
     const int32_t failed =
-        pipeline_classify_files(s.pl, images, modality, json, cli_progress_bar("classify"), &doc.images);
+        pipeline_classify_files(s.pl, inputs.files, modality, json, cli_progress_bar("classify"), &doc.images);
     for (const auto & r : doc.images) {
         if (r.error) {
             std::fprintf(stderr, "radz classify: %s\n", r.error->message.c_str());
@@ -187,5 +216,5 @@ int cmd_classify(int argc, char ** argv) {
             print_image(r, (int) top);
         }
     }
-    return failed == 0 ? CLI_OK : CLI_FAILED;
+    return failed == 0 && inputs.problems.empty() ? CLI_OK : CLI_FAILED;
 }
