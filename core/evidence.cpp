@@ -189,10 +189,7 @@ std::string evidence_summary(const finding_evidence & ev) {
             s += " of " + std::to_string(ev.images) + " images";
         }
     }
-    if (!ev.description.empty()) {
-        s += "; " + ev.description;
-    }
-    return s;
+    return s + " [" + ev.source + "]";
 }
 
 bool evidence_from_calibration(const anchor_finding & f, finding_evidence * ev) {

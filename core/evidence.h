@@ -51,7 +51,8 @@ bool evidence_parse(const std::string & json_text, const std::string & name, evi
 // 0.5 (auc_low <= 0.5), or the calibration slope is at or below evidence_slope_floor.
 bool evidence_no_signal(const finding_evidence & ev);
 
-// One line for people: "AUC 0.260 (95% CI 0.187-0.375), 39 positives of 1000 images; <description>".
+// One line for people: "AUC 0.260 (95% CI 0.187-0.375), 39 positives of 1000 images [oof]" (the
+// source's key; its description is in ev.description).
 std::string evidence_summary(const finding_evidence & ev);
 
 // Evidence of a version-0 package (no evidence file): a finding calibrated with labels has its

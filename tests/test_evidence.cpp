@@ -123,8 +123,8 @@ TEST_CASE("evidence: evidence.json parses, with the source's description") {
     CHECK(v.findings[3].evidence.has_slope);
     CHECK(v.findings[3].evidence.positives == -1);
     CHECK(evidence_summary(v.findings[0].evidence) ==
-          "AUC 0.260 (95% CI 0.187-0.375), 39 positives of 1000 images; pooled 5-fold out-of-fold evaluation");
-    CHECK(evidence_summary(v.findings[3].evidence) == "calibration slope 23.6; logistic fit of the training labels");
+          "AUC 0.260 (95% CI 0.187-0.375), 39 positives of 1000 images [oof]");
+    CHECK(evidence_summary(v.findings[3].evidence) == "calibration slope 23.6 [calibration_fit]");
 }
 
 TEST_CASE("evidence: bad evidence.json is refused naming the field") {

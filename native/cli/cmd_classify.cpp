@@ -16,7 +16,9 @@ static const char * const HELP =
     "\n"
     "Scores each image (PNG, JPEG or BMP) against every finding of its modality and prints the\n"
     "most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
-    "calibration (user findings, held-out ones) are marked uncalibrated.\n"
+    "calibration (user findings, held-out ones) are marked uncalibrated. Findings whose measured\n"
+    "evidence shows no skill (see 'radz info') are listed apart as \"no reliable signal in this\n"
+    "model\", without a percentage (--json keeps their numbers, with \"no_signal\": true).\n"
     "\n"
     "Inputs, any number and in any mix: image files; folders (their PNG, JPEG and BMP files,\n"
     "recursively, sorted by path, hidden ones skipped); --list FILE (one path per line, '-' for\n"
@@ -54,9 +56,15 @@ static void print_image(const results_image & r, int top) {
                         *r.width, *r.height);
         }
     }
+    // Findings whose evidence shows no skill (no_signal) are listed apart, never with a percentage.
     std::vector<const results_finding *> order;
+    std::string                          no_signal;
     for (const auto & f : r.findings) {
-        order.push_back(&f);
+        if (f.no_signal) {
+            no_signal += (no_signal.empty() ? "" : ", ") + f.display;
+        } else {
+            order.push_back(&f);
+        }
     }
     std::stable_sort(order.begin(), order.end(), [](const results_finding * a, const results_finding * b) {
         return a->probability > b->probability;
@@ -66,6 +74,9 @@ static void print_image(const results_image & r, int top) {
         const results_finding * f = order[i];
         std::printf("  %-24s %6.1f%%%s%s\n", f->display.c_str(), 100.0 * f->probability,
                     f->calibrated ? "" : "  uncalibrated", f->source == "user" ? "  (user)" : "");
+    }
+    if (!no_signal.empty()) {
+        std::printf("  no reliable signal in this model: %s\n", no_signal.c_str());
     }
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <map>
 
 static const char * const HELP =
     "usage: radz info [options]\n"
@@ -80,6 +81,28 @@ int cmd_info(int argc, char ** argv) {
             std::fprintf(stderr, "radz info: %s\n", err.c_str());
             rc = CLI_FAILED;
         } else {
+            // The evidence for the scores (section 10 of docs/model-package.md), as the pipeline
+            // applies it: the core decides no_signal.
+            evidence_variant ev;
+            bool             has_ev = false;
+            if (!pipeline_package_evidence(pkg, *v, nullptr, table, &ev, &has_ev, &err)) {
+                std::fprintf(stderr, "radz info: %s\n", err.c_str());
+                rc = CLI_FAILED;
+            }
+            evidence_apply(&table, has_ev ? &ev : nullptr, nullptr);
+            std::printf("evidence  %s (variant %s); no_signal: the 95%% CI of the AUC includes or lies below 0.5,\n"
+                        "          or the calibration slope is at most 0.001\n",
+                        has_ev ? pkg.evidence_file.c_str() : "none in the package (format 0): the calibration scale",
+                        v->name.c_str());
+            std::map<std::string, std::string> sources;
+            for (const auto & f : table.findings) {
+                if (f.has_evidence) {
+                    sources[f.evidence.source] = f.evidence.description;
+                }
+            }
+            for (const auto & kv : sources) {
+                std::printf("  [%s] %s\n", kv.first.c_str(), kv.second.c_str());
+            }
             for (const auto & m : pkg.modalities) {
                 std::printf("modality  %s (%s, %s): %d findings\n", m.id.c_str(), m.display.c_str(), m.task.c_str(),
                             anchor_table_count(table, m.id));
@@ -87,9 +110,12 @@ int cmd_info(int argc, char ** argv) {
                     if (f.modality != m.id) {
                         continue;
                     }
-                    std::printf("  %-22s %-22s %s%s%s\n", f.id.c_str(), f.display.c_str(),
+                    std::printf("  %-22s %-22s %s%s%s%s\n", f.id.c_str(), f.display.c_str(),
                                 f.calibration.kind == "labels" ? "calibrated" : "uncalibrated",
-                                f.held_out ? ", held out" : "", f.kind == "normal" ? ", normal" : "");
+                                f.held_out ? ", held out" : "", f.kind == "normal" ? ", normal" : "",
+                                f.no_signal ? ", no_signal" : "");
+                    std::printf("  %-22s evidence: %s\n", "",
+                                f.has_evidence ? evidence_summary(f.evidence).c_str() : "none");
                 }
             }
         }
