@@ -27,7 +27,9 @@ from .train import REPO_ROOT, DEFAULT_DATA
 
 FORMAT = "radz-model-package"
 ROLES = (("tokenizer.json", "tokenizer"), ("vision.", "vision"), ("decoder.", "decoder"), ("embeddings.", "embeddings"),
-         ("anchors.", "anchors"), ("reference.", "reference"), ("golden/", "golden"), ("README.md", "doc"))
+         ("anchors.", "anchors"), ("reference.", "reference"), ("golden/", "golden"), ("README.md", "doc"),
+         ("evidence.json", "evidence"))
+FORMAT_VERSION = 1   # docs/model-package.md: version 1 adds evidence.json (section 10)
 
 MODEL_CARD = """# {name}
 
@@ -111,7 +113,7 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
     files.sort(key=lambda f: f["path"])
     mc = info["model"]
     manifest = {
-        "format": FORMAT, "format_version": 0, "name": name, "description": description,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "description": description,
         "recipe": recipe,
         "files": files,
         "image": {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact", "max_side": 8192,
@@ -127,6 +129,7 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
         "variants": info["variants"],
         "default_variant": "fp32",
         "golden": golden,
+        "evidence": {"file": "evidence.json"},
     }
     write_json(os.path.join(package, "manifest.json"), manifest)
     return manifest

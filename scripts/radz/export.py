@@ -4,7 +4,8 @@
 
 Writes: tokenizer.json, vision/decoder graphs (fp32, int8, int4), embeddings tables, and per
 variant the anchor table and reference features, computed through that variant's own graphs in
-ONNX Runtime (radz.ort), with the calibration of section 6. The manifest is written by
+ONNX Runtime (radz.ort), with the calibration of section 6, and evidence.json (section 10: the
+calibration fit's slope per finding calibrated with labels). The manifest is written by
 radz.build after the goldens (it lists every file).
 """
 from __future__ import annotations
@@ -237,8 +238,11 @@ def logistic_slope(x: np.ndarray, y: np.ndarray, iters: int = 50, l2: float = 1e
     return float(w[1] / xs)
 
 
-def calibrate(findings: list[dict], anchors: dict, train_feats: dict, train_labels: dict, ref: dict) -> tuple[dict, dict]:
-    """Per finding calibration and per modality label_free constants."""
+def calibrate(findings: list[dict], anchors: dict, train_feats: dict, train_labels: dict, ref: dict,
+              fits: dict | None = None) -> tuple[dict, dict]:
+    """Per finding calibration and per modality label_free constants. `fits`, when given, gets per
+    finding calibrated with labels the fit itself: slope before the 1e-3 floor, positives, images
+    (the calibration-fit evidence, radz.evidence)."""
     cal, stats = {}, {}
     for f in findings:
         a = anchors[f["id"]].astype(np.float64)
@@ -255,6 +259,8 @@ def calibrate(findings: list[dict], anchors: dict, train_feats: dict, train_labe
         thr = youden_threshold(c, y)
         s = logistic_slope(c - thr, y)
         cal[f["id"]] = {"kind": "labels", "threshold": thr, "scale": max(s, 1e-3)}
+        if fits is not None:
+            fits[f["id"]] = {"slope": s, "positives": int(y.sum()), "images": int(len(y))}
     label_free = {}
     for m in {f["modality"] for f in findings}:
         zs = [(cal[f["id"]]["threshold"] - stats[f["id"]][0]) / stats[f["id"]][1] for f in findings
@@ -323,7 +329,7 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
     findings = package_findings(cfg["held_out"])
     desc_tokens = [(f["id"], tok.encode(dkam_text(f, d))) for f in findings for d in text.DESCRIPTIONS[f["id"]]]
     emb_files = {"fp32": "embeddings.fp32.bin", "int8": "embeddings.int8.bin", "int4": "embeddings.int8.bin"}
-    variants = {}
+    variants, evidence_fits = {}, {}
     with ort.OrtSession(threads=threads, config=ORT_CONFIG) as s:
         for v in VARIANTS:
             tv = time.time()
@@ -344,7 +350,8 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
                 m = af[sel].astype(np.float64).mean(axis=0)
                 anchors[f["id"]] = (m / np.linalg.norm(m)).astype(np.float32)
                 truncated[f["id"]] = any(trunc[i] for i in sel)
-            cal, label_free = calibrate(findings, anchors, feats, labels, ref)
+            fits = {}
+            cal, label_free = calibrate(findings, anchors, feats, labels, ref, fits)
             files = {"vision": f"vision.{v}.onnx", "decoder": f"decoder.{v}.onnx", "embeddings": emb_files[v],
                      "anchors": f"anchors.{v}.json", "reference": f"reference.{v}.bin"}
             table_obj = {
@@ -360,6 +367,8 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
                               "calibration": cal[f["id"]]} for f in findings],
             }
             write_json(os.path.join(out_dir, files["anchors"]), table_obj)
+            evidence_fits[v] = [{"modality": f["modality"], "id": f["id"], **fits[f["id"]]}
+                                for f in findings if f["id"] in fits]
             variants[v] = {
                 **files,
                 "embeddings_dtype": "float32" if v == "fp32" else "int8_rowwise",
@@ -371,6 +380,9 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
             n_lab = sum(1 for c in cal.values() if c["kind"] == "labels")
             log(f"variant {v}: {len(feats['cxr'])}+{len(feats['mri'])} image features, {len(findings)} anchors "
                 f"({n_lab} calibrated with labels), {time.time() - tv:.1f} s")
+    # The evidence for the scores, from the calibration fit (radz.evidence --oof adds an evaluation's).
+    from . import evidence
+    evidence.write_calibration_evidence(out_dir, PACKAGE_NAME, evidence_fits)
     info = {"variants": variants, "model": mc.to_dict(), "max_text_tokens": max_text,
             "special_tokens": {"pad": sp.pad, "bos": sp.bos, "img_cls": sp.img_cls, "txt_cls": sp.txt_cls,
                                "modality": sp.modality}}
