@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds RadZ's web page with Emscripten into build-web/web-dist (the module, the page files and
-# ONNX Runtime Web's runtime files copied from node_modules/onnxruntime-web/dist).
+# Builds RadZ's web page with Emscripten into $RADZ_WEB_BUILD_DIR/web-dist (the module, the page
+# files and ONNX Runtime Web's runtime files copied from node_modules/onnxruntime-web/dist).
 #
 #   scripts/build_web.sh            the page (target radz_web_dist)
 #   scripts/build_web.sh TARGET...  other targets of the wasm build (e.g. test_pipeline_wasm)
 #
-# Environment: RADZ_WEB_BUILD_DIR (default build-web), JOBS (default 2). Emscripten from Debian
+# Environment: RADZ_WEB_BUILD_DIR (the one web build folder, default build-wasm: defined in
+# scripts/lib/web_build_dir.cjs), JOBS (default 2). Emscripten from Debian
 # (apt-get install emscripten) needs Debian's acorn, hence NODE_PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_DIR=${RADZ_WEB_BUILD_DIR:-build-web}
+BUILD_DIR=$(node scripts/lib/web_build_dir.cjs) || exit 2
 JOBS=${JOBS:-2}
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 

@@ -10,12 +10,11 @@ if [ ! -f "$PACKAGE/manifest.json" ]; then
     echo "scripts/parity.sh: no package at $PACKAGE; using build/quick-package" >&2
     PACKAGE=build/quick-package
 fi
-BUILD=${RADZ_WEB_BUILD_DIR:-build-wasm}
+BUILD=$(node scripts/lib/web_build_dir.cjs) || exit 2
 NATIVE=${RADZ_BUILD_DIR:-build}
 OUT=$BUILD/parity
 mkdir -p "$OUT" docs/results
-scripts/build_web.sh radz_web_dist
-node web/test/browser_test.mjs --only wasm,webgpu --dist "$BUILD/web-dist" --model "$PACKAGE" \
+node web/test/browser_test.mjs --only wasm,webgpu --model "$PACKAGE" \
     --radz "$NATIVE/radz" --out "$OUT" || true
 node web/test/parity_report.mjs "$OUT" docs/results/parity.md \
     "package $(basename "$PACKAGE"), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(nproc) CPU threads"

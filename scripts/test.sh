@@ -4,7 +4,8 @@
 #   2. the native build with AddressSanitizer + UBSan (build/);
 #   3. ctest: the C++ core tests, the runtime tests (pipeline, CLI), the tokenizer tests and the
 #      recipe's Python tests;
-#   4. the WebAssembly tests (scripts/test_wasm.sh), when that script exists.
+#   4. the page in Chromium as scripts/serve builds and serves it (scripts/test_web.sh), then the
+#      WebAssembly tests (scripts/test_wasm.sh), in the one web build folder.
 # Prints each stage's time and exits non-zero on any failure; the last line is ctest's summary.
 #
 #   scripts/test.sh            everything
@@ -71,12 +72,15 @@ run_ctest() {
 
 stage "quick model package" build_package
 stage "native build (sanitized)" configure_and_build && stage "ctest (native)" run_ctest
+if [ -x scripts/test_web.sh ]; then
+    # The Chromium part only (test_wasm.sh below runs test_pipeline_wasm under node). It runs
+    # first so that, on a fresh clone, scripts/serve builds the page from no web build folder at
+    # all, as a user's first `scripts/serve` does; test_wasm.sh then builds the rest of that
+    # same folder (nothing is built twice).
+    stage "web (Chromium)" env RADZ_WEB_SKIP_CTEST=1 scripts/test_web.sh
+fi
 if [ -x scripts/test_wasm.sh ]; then
     stage "wasm build + tests" scripts/test_wasm.sh
-fi
-if [ -x scripts/test_web.sh ]; then
-    # test_wasm.sh has already run test_pipeline_wasm under node: only the Chromium part here.
-    stage "web (Chromium)" env RADZ_WEB_SKIP_CTEST=1 scripts/test_web.sh
 fi
 
 echo

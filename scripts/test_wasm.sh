@@ -3,14 +3,15 @@
 #
 #   scripts/test_wasm.sh [CTEST_REGEX]
 #
-# Environment: RADZ_WASM_BUILD_DIR (default build-wasm), RADZ_WASM_TARGETS (build only these
+# Environment: RADZ_WEB_BUILD_DIR (the one web build folder, default build-wasm: defined in
+# scripts/lib/web_build_dir.cjs; the page's build shares it), RADZ_WASM_TARGETS (build only these
 # targets, e.g. "test_tokenizer"; default: all), JOBS (default 2).
 # Emscripten comes from Debian (apt-get install emscripten); its node tools need Debian's
 # acorn, hence NODE_PATH; Emscripten's output runs under `node --no-experimental-fetch`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_DIR=${RADZ_WASM_BUILD_DIR:-build-wasm}
+BUILD_DIR=$(node scripts/lib/web_build_dir.cjs) || exit 2
 JOBS=${JOBS:-2}
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 

@@ -2,24 +2,27 @@
 # RadZ's web tests:
 #   1. the core's Catch2 tests built to wasm and run under node by ctest, with the pipeline
 #      goldens through ONNX Runtime Web (test_pipeline_wasm, tests/web.cmake);
-#   2. the page in real Chromium against scripts/serve (web/test/browser_test.mjs): samples on
-#      wasm and WebGPU vs the native CLI, a user finding, privacy, offline, progress, main
-#      thread, axe-core, keyboard, 375 px, screenshots.
+#   2. the page in real Chromium as scripts/serve builds and serves it (web/test/browser_test.mjs):
+#      the page's assembled folder (web-dist) is removed first, so scripts/serve must build it
+#      into the one web build folder and serve that (on a fresh clone there is no build folder at
+#      all and it builds everything); / and runtime.json with COOP/COEP/CSP; samples on wasm and
+#      WebGPU vs the native CLI, a user finding, privacy, offline, progress, main thread,
+#      axe-core, keyboard, 375 px, screenshots.
 # Last line: "N passed, N failed" (ctest's tests plus the browser checks).
 #
 #   scripts/test_web.sh
 #
-# Environment: RADZ_WEB_BUILD_DIR (wasm build, default build-wasm: shared with
-# scripts/test_wasm.sh), RADZ_BUILD_DIR (native build holding the radz CLI, default build),
+# Environment: RADZ_WEB_BUILD_DIR (the one web build folder, default build-wasm: defined in
+# scripts/lib/web_build_dir.cjs; shared with scripts/test_wasm.sh), RADZ_BUILD_DIR (native build holding the radz CLI, default build),
 # RADZ_TEST_PACKAGE (default build/quick-package), RADZ_WEB_SKIP_CTEST=1 (browser checks only),
 # JOBS (default 2).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-export RADZ_WEB_BUILD_DIR=${RADZ_WEB_BUILD_DIR:-build-wasm}
+WEB_DIR=$(node scripts/lib/web_build_dir.cjs) || exit 2
 NATIVE_DIR=${RADZ_BUILD_DIR:-build}
 PACKAGE=${RADZ_TEST_PACKAGE:-$PWD/build/quick-package}
-OUT=$RADZ_WEB_BUILD_DIR/test-web
+OUT=$WEB_DIR/test-web
 JOBS=${JOBS:-2}
 mkdir -p "$OUT"
 
@@ -38,14 +41,14 @@ if [ ! -x "$RADZ" ]; then
     cmake -S . -B "$NATIVE_DIR" >/dev/null && cmake --build "$NATIVE_DIR" -j"$JOBS" --target radz >/dev/null || true
 fi
 
-# 1. wasm build (page + tests) and ctest under node.
-if ! scripts/build_web.sh radz_web_dist test_pipeline_wasm; then
-    echo "scripts/test_web.sh: the wasm build failed"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+# 1. test_pipeline_wasm: built and run by ctest under node.
 if [ "${RADZ_WEB_SKIP_CTEST:-0}" != 1 ]; then
-    ctest --test-dir "$RADZ_WEB_BUILD_DIR" --output-on-failure -R '^test_pipeline_wasm$' 2>&1 | tee "$OUT/ctest.log"
+    if ! scripts/build_web.sh test_pipeline_wasm; then
+        echo "scripts/test_web.sh: the wasm build failed"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    ctest --test-dir "$WEB_DIR" --output-on-failure -R '^test_pipeline_wasm$' 2>&1 | tee "$OUT/ctest.log"
     line=$(grep -E '^[0-9]+% tests passed' "$OUT/ctest.log" | tail -1)
     if [[ $line =~ ([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+) ]]; then
         n_fail=$((n_fail + BASH_REMATCH[1]))
@@ -60,8 +63,9 @@ if [ ! -x "$RADZ" ]; then
     echo "FAIL  no radz CLI at $RADZ (native reference): cmake --build $NATIVE_DIR --target radz"
     n_fail=$((n_fail + 1))
 else
-    node web/test/browser_test.mjs --dist "$RADZ_WEB_BUILD_DIR/web-dist" --model "$PACKAGE" --radz "$RADZ" \
-        --out "$OUT" 2>&1 | tee "$OUT/browser.log"
+    # No page: scripts/serve (started by the browser test) must build it where it serves from.
+    rm -rf "$WEB_DIR/web-dist"
+    node web/test/browser_test.mjs --model "$PACKAGE" --radz "$RADZ" --out "$OUT" 2>&1 | tee "$OUT/browser.log"
     line=$(tail -1 "$OUT/browser.log")
     if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         n_pass=$((n_pass + BASH_REMATCH[1]))

@@ -10,10 +10,9 @@ if [ ! -f "$PACKAGE/manifest.json" ]; then
     echo "scripts/web_screenshot.sh: no package at $PACKAGE; using build/quick-package" >&2
     PACKAGE=build/quick-package
 fi
-BUILD=${RADZ_WEB_BUILD_DIR:-build-wasm}
+BUILD=$(node scripts/lib/web_build_dir.cjs) || exit 2
 NATIVE=${RADZ_BUILD_DIR:-build}
 OUT=$BUILD/screenshot
-scripts/build_web.sh radz_web_dist
-node web/test/browser_test.mjs --only wasm --dist "$BUILD/web-dist" --model "$PACKAGE" --radz "$NATIVE/radz" --out "$OUT"
+node web/test/browser_test.mjs --only wasm --model "$PACKAGE" --radz "$NATIVE/radz" --out "$OUT"
 cp "$OUT/web-page.png" docs/web-screenshot.png
 echo "wrote docs/web-screenshot.png (package $(basename "$PACKAGE"))"

@@ -6,13 +6,16 @@ same image and checks:
   - the image region of the screenshot correlates with the input image (>= 0.9 after resizing);
   - one bar per finding, sorted, each bar's length in the layout and in the screenshot's pixels
     matching its probability;
-  - a missing model gives a one-line error and a non-zero exit.
+  - a missing model gives a one-line error and a non-zero exit;
+  - Help > About RadZ (--show about) shows LICENSE and THIRD_PARTY_NOTICES.md byte for byte (their
+    sha256 in the layout) in a window with text on it (the screenshot's pixels).
 Prints one line per check and a final "N passed, N failed"; exits 1 on any failure.
 
     /usr/bin/python3 tests/test_app.py --app build/radz-app --cli build/radz \
         --model build/quick-package --work build/test_app_work [--image X.png] [--keep-screenshot F]
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
 
 TIMEOUT_S = 400
 
@@ -245,12 +250,29 @@ def main() -> int:
         c.check("radz-app saved the anchor table", False)
 
     # 6. The parity view fails on a real difference: the first run's CLI file lacks the finding.
-    layout3 = work / "layout3.json"
+    #    The same run opens Help > About RadZ (--show about).
+    layout3, shot3 = work / "layout3.json", work / "shot3.png"
     r = run(x_server_cmd() + [args.app, "--image", image, "--model", args.model, "--ep", "cpu"] + finding +
-            ["--parity", cli_json, "--layout", layout3], env=env)
-    par = json.loads(layout3.read_text()).get("parity") or {} if layout3.is_file() else {}
+            ["--parity", cli_json, "--layout", layout3, "--show", "about", "--screenshot", shot3], env=env)
+    lay3 = json.loads(layout3.read_text()) if layout3.is_file() else {}
+    par = lay3.get("parity") or {}
     c.check("the parity view fails when a finding is on one side only", r.returncode == 0 and par.get("pass") is False,
             str(par))
+
+    # The About window: LICENSE and THIRD_PARTY_NOTICES.md as compiled in, on screen.
+    about = lay3.get("about") or {}
+    want = {k: hashlib.sha256((REPO / f).read_bytes()).hexdigest()
+            for k, f in (("licence_sha256", "LICENSE"), ("notices_sha256", "THIRD_PARTY_NOTICES.md"))}
+    c.check("About RadZ shows LICENSE and THIRD_PARTY_NOTICES.md as they are in the repository",
+            r.returncode == 0 and all(about.get(k) == v for k, v in want.items()),
+            f"layout: {about or 'no About window drawn'}")
+    ink = 0.0
+    if about and shot3.is_file():
+        px = grey(Image.open(shot3))
+        x, y, w, h = (int(round(about[k])) for k in ("x", "y", "w", "h"))
+        region = px[max(y, 0):y + h, max(x, 0):x + w]
+        ink = float(region.std()) if region.size else 0.0
+    c.check("About RadZ window is drawn with text in the screenshot", ink > 10.0, f"pixel std {ink:.1f}")
 
     # 7. The same images in a child process (the radz CLI beside the app, the app's anchor table):
     #    the parity view compares it with the app's own results.

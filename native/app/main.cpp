@@ -7,6 +7,7 @@
 // Test mode (--screenshot/--results/--layout): opens the images given with --image, renders
 // until they are classified, writes a screenshot, the results document and the layout of the
 // image and the bars as JSON, and exits. See docs/app.md.
+#include "app_about.h"
 #include "app_gl.h"
 #include "app_session.h"
 #include "app_settings.h"
@@ -16,6 +17,7 @@
 #include "file_io.h"
 #include "results.h"
 #include "scoring.h"
+#include "sha256.h"
 
 #include <SDL.h>
 #include <SDL_opengl.h>
@@ -72,7 +74,7 @@ static const char * const HELP =
     "  --description TEXT   (as Findings > Add; repeatable)\n"
     "  --parity FILE        load a results file into the parity view (the layout gets its summary)\n"
     "  --save-anchors FILE  save the anchor table on exit (as Findings > Save table)\n"
-    "  --show WINDOWS       open windows: findings, providers, parity (comma-separated)\n"
+    "  --show WINDOWS       open windows: findings, providers, parity, about (comma-separated)\n"
     "  --switch-ep NAME     once classified, switch to this provider (as its Use button)\n"
     "  --child-ep NAME      once classified, run the images on it in a child process (Compare)\n";
 
@@ -146,6 +148,8 @@ struct app_state {
 
     bool          show_providers = false;
 
+    bool          show_about  = false;  // Help > About RadZ: LICENSE and THIRD_PARTY_NOTICES.md
+
     bool          show_parity = false;
     bool          has_parity  = false;
     bool          parity_dirty = false;
@@ -159,6 +163,8 @@ struct app_state {
     bool          image_drawn = false;
     ImVec2        image_min, image_max;
     std::vector<bar_record> bars;
+    bool          about_drawn = false;  // the About window's texts were drawn in the last frame
+    ImVec2        about_min, about_max;
 };
 
 static void set_status(app_state & a, const std::string & msg, bool error = false) {
@@ -1409,7 +1415,48 @@ static void draw_menu(app_state & a, bool * quit) {
         ImGui::MenuItem("Parity window", nullptr, &a.show_parity);
         ImGui::EndMenu();
     }
+    if (ImGui::BeginMenu("Help")) {
+        ImGui::MenuItem("About RadZ (licence, notices)", nullptr, &a.show_about);
+        ImGui::EndMenu();
+    }
     ImGui::EndMenuBar();
+}
+
+// Help > About RadZ: the licence and the third-party notices with the data and model
+// attribution, as compiled in from LICENSE and THIRD_PARTY_NOTICES.md (app_about.h).
+static void draw_about_window(app_state & a) {
+    a.about_drawn = false;
+    if (!a.show_about) {
+        return;
+    }
+    ImGui::SetNextWindowSize(ImVec2(760, 560), ImGuiCond_FirstUseEver);
+    if (!ImGui::Begin("About RadZ", &a.show_about)) {
+        ImGui::End();
+        return;
+    }
+    ImGui::TextWrapped("RadZ %s: zero-shot findings on chest X-rays and brain MRI. Research and demonstration "
+                       "only, not a medical device, not for diagnosis.", RADZ_VERSION);
+    ImGui::TextWrapped("Free software under the MIT licence. It includes Dear ImGui, SDL2, stb_image, "
+                       "nlohmann/json and ONNX Runtime under their own licences; the model requires the "
+                       "NIH ChestX-ray14 and brain MRI attribution below.");
+    if (ImGui::BeginTabBar("about_tabs")) {
+        for (int t = 0; t < 2; t++) {
+            if (!ImGui::BeginTabItem(t == 0 ? "Licence" : "Third-party notices and attribution")) {
+                continue;
+            }
+            ImGui::BeginChild(t == 0 ? "about_licence" : "about_notices", ImVec2(0, 0), true);
+            const char * text = t == 0 ? app_about_licence : app_about_notices;
+            const size_t size = t == 0 ? app_about_licence_size : app_about_notices_size;
+            ImGui::TextUnformatted(text, text + size);
+            ImGui::EndChild();
+            ImGui::EndTabItem();
+        }
+        ImGui::EndTabBar();
+    }
+    a.about_drawn = true;
+    a.about_min   = ImGui::GetWindowPos();
+    a.about_max   = ImVec2(a.about_min.x + ImGui::GetWindowWidth(), a.about_min.y + ImGui::GetWindowHeight());
+    ImGui::End();
 }
 
 static void draw_frame(app_state & a, bool * quit) {
@@ -1454,6 +1501,7 @@ static void draw_frame(app_state & a, bool * quit) {
     draw_findings_window(a);
     draw_providers_window(a);
     draw_parity_window(a);
+    draw_about_window(a);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1485,6 +1533,13 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
         const ImVec4 c   = ImGui::ColorConvertU32ToFloat4(b.color);
         o["fill_color"]  = {std::lround(c.x * 255), std::lround(c.y * 255), std::lround(c.z * 255)};
         j["bars"].push_back(o);
+    }
+    if (a.about_drawn) {
+        j["about"]                   = rect(a.about_min, a.about_max);
+        j["about"]["licence_sha256"] = sha256_hex((const uint8_t *) app_about_licence, app_about_licence_size);
+        j["about"]["notices_sha256"] = sha256_hex((const uint8_t *) app_about_notices, app_about_notices_size);
+    } else {
+        j["about"] = nullptr;
     }
     j["images"]   = a.images.size();
     j["provider"] = a.binfo.execution_provider;
@@ -1704,6 +1759,7 @@ int main(int argc, char ** argv) {
     a.show_findings  = args.show.find("findings") != std::string::npos;
     a.show_providers = args.show.find("providers") != std::string::npos;
     a.show_parity    = a.show_parity || args.show.find("parity") != std::string::npos;
+    a.show_about     = args.show.find("about") != std::string::npos;
 
     // Test mode: actions taken, one at a time, each once everything before it has finished.
     std::vector<std::function<void()>> after_ready;

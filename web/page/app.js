@@ -336,7 +336,25 @@ async function exportResults() {
   return r.json;
 }
 
+// "About RadZ": the licence and the third-party notices, shipped beside the page (and kept by
+// the Service Worker with the page's own files, so they show offline too); read when opened.
+async function showAbout() {
+  for (const [id, url] of [['licence-text', 'LICENSE.txt'], ['notices-text', 'THIRD_PARTY_NOTICES.md']]) {
+    if ($(id).dataset.loaded) continue;
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      $(id).textContent = await r.text();
+      $(id).dataset.loaded = '1';
+    } catch (e) {
+      $(id).textContent = url + ': could not be read (' + e.message + ')';
+    }
+  }
+  note('about-shown');
+}
+
 function wire() {
+  $('about').addEventListener('toggle', () => { if ($('about').open) showAbout(); });
   $('file').addEventListener('change', () => { if ($('file').files[0]) pickFile($('file').files[0]); $('file').value = ''; });
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });

@@ -1,15 +1,20 @@
-// RadZ's page in real Chromium (Debian's /usr/bin/chromium driven by npm playwright-core),
-// against scripts/serve. Prints one line per check and, last, "N passed, N failed".
+// RadZ's page in real Chromium (Debian's /usr/bin/chromium driven by npm playwright-core), as
+// served by scripts/serve itself: started as a user starts it (no --dist, no --no-build), so it
+// builds the page into the web build folder ($RADZ_WEB_BUILD_DIR, default build-wasm:
+// scripts/lib/web_build_dir.cjs) when needed and serves that. Prints one line per check and,
+// last, "N passed, N failed".
 //
-//   node web/test/browser_test.mjs --dist DIR --model PACKAGE --radz BUILD/radz --out DIR
+//   node web/test/browser_test.mjs --model PACKAGE --radz BUILD/radz --out DIR
 //
-// Checks: the shipped samples classified on wasm and on WebGPU (SwiftShader, asserted: a
-// silent fallback fails) equal the native CLI's results through `radz compare` (probabilities
+// Checks: scripts/serve builds if needed and prints its address, its / and runtime.json answer
+// 200 with COOP/COEP/CSP; the shipped samples classified on wasm and on WebGPU (SwiftShader,
+// asserted: a silent fallback fails) equal the native CLI's results through `radz compare` (probabilities
 // 1e-4 on wasm, 1e-3 on WebGPU); a user finding's probability equals the CLI's for the same
 // text; two requests at once; privacy (no request between "model loaded" and "result shown",
 // none with a body, crossOriginIsolated, CSP header); offline after the server stops; progress
 // monotonic and ending at its total; no WebAssembly on the page's main thread; axe-core with no
-// serious findings; a keyboard-only flow; a bad file; 375 px; screenshots in --out.
+// serious findings; a keyboard-only flow, including "About RadZ" (LICENSE and
+// THIRD_PARTY_NOTICES.md as shipped, also offline); a bad file; 375 px; screenshots in --out.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,11 +30,19 @@ function arg(name, def) {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : def;
 }
-const dist = resolve(arg('--dist', join(root, 'build-wasm/web-dist')));
+const { webDist } = require(join(root, 'scripts/lib/web_build_dir.cjs'));
+if (process.argv.includes('--dist')) {
+  console.error('web/test/browser_test.mjs: --dist is gone: the page is the one scripts/serve builds and serves ' +
+    '(set RADZ_WEB_BUILD_DIR to choose the web build folder)');
+  process.exit(2);
+}
+const dist = webDist();  // where scripts/serve builds and serves the page (read for runtime.json)
 const model = resolve(arg('--model', join(root, 'build/quick-package')));
 const radz = resolve(arg('--radz', join(root, 'build/radz')));
-const out = resolve(arg('--out', join(root, 'build-web/test-web')));
+const out = resolve(arg('--out', join(dirname(dist), 'test-web')));
 const only = arg('--only', '');  // comma-separated check groups, for debugging
+const licenceFile = readFileSync(join(root, 'LICENSE'), 'utf8');
+const noticesFile = readFileSync(join(root, 'THIRD_PARTY_NOTICES.md'), 'utf8');
 const timeoutMs = 180000;
 mkdirSync(out, { recursive: true });
 
@@ -70,16 +83,28 @@ function compare(refDoc, candText, name, tol) {
 }
 
 // --- the server -----------------------------------------------------------------------
+// scripts/serve as a user runs it: the first start builds the page when needed (its build
+// output is passed through), a restart (after the offline check) does not rebuild.
 let server = null;
-function startServer(port) {
+function startServer(port, build) {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [join(root, 'scripts/serve'), '--no-build', '--dist', dist, '--model', model,
-      '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
+    const p = spawn(process.execPath, [join(root, 'scripts/serve'), '--model', model, '--port', String(port),
+      ...(build ? [] : ['--no-build'])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '', found = false;
     p.stdout.on('data', (d) => {
+      if (found) return;
       buf += d;
-      const m = buf.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) res({ proc: p, url: m[0], port: +m[1] });
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const l of lines) {
+        const m = l.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+        if (m) {
+          found = true;
+          res({ proc: p, url: m[0], port: +m[1] });
+          return;
+        }
+        console.log('  [serve] ' + l);  // the page's build, when scripts/serve builds it
+      }
     });
     p.on('exit', (c) => rej(new Error('scripts/serve exited with ' + c)));
   });
@@ -135,9 +160,32 @@ const probs = (img) => (img && img.findings ? img.findings.map((f) => f.probabil
 const maxDiff = (a, b) => (a.length !== b.length || !a.length ? Infinity : Math.max(...a.map((x, i) => Math.abs(x - b[i]))));
 
 let wasmResults = null;
+const tServe = Date.now();
+try {
+  server = await startServer(0, true);
+} catch (e) {
+  check('scripts/serve --port 0 builds the page if needed and prints its address', false, e.message);
+  console.log(passed + ' passed, ' + failed + ' failed');
+  process.exit(1);
+}
+check('scripts/serve --port 0 builds the page if needed and prints its address', true,
+  server.url + ' after ' + ((Date.now() - tServe) / 1000).toFixed(1) + ' s');
+console.log('server ' + server.url + ', model ' + model + ', page ' + dist + ', ' + sampleFiles.length + ' samples');
 const native = nativeDoc();
-server = await startServer(0);
-console.log('server ' + server.url + ', model ' + model + ', ' + sampleFiles.length + ' samples');
+
+// The page and its runtime list, as served: 200, with the headers the page needs
+// (cross-origin isolation for wasm threads, the Content-Security-Policy).
+for (const p of ['', 'runtime.json']) {
+  const r = await fetch(server.url + p);
+  const h = (n) => r.headers.get(n) || '';
+  const ok = r.status === 200 && h('cross-origin-opener-policy') === 'same-origin' &&
+    h('cross-origin-embedder-policy') === 'require-corp' && h('content-security-policy').includes("connect-src 'self'") &&
+    h('content-security-policy').includes("script-src 'self' 'wasm-unsafe-eval'");
+  await r.arrayBuffer();
+  check('scripts/serve: /' + p + ' answers 200 with COOP/COEP/CSP', ok,
+    r.status + ', COOP ' + h('cross-origin-opener-policy') + ', COEP ' + h('cross-origin-embedder-policy') +
+    ', CSP ' + (h('content-security-policy') ? 'present' : 'missing'));
+}
 
 // ===== wasm: parity, privacy, progress, main thread, custom finding, two at once, offline =====
 if (want('wasm')) {
@@ -238,7 +286,13 @@ if (want('wasm')) {
     detail = await page.textContent('#progress-text');
   }
   check('offline: server stopped, reload, classify, same result', offOk, detail);
-  server = await startServer(server.port);
+  if (offState === 'ready') {
+    await page.evaluate(() => { document.getElementById('about').open = true; });
+    await page.waitForFunction(() => document.getElementById('notices-text').textContent.length > 0);
+    check('offline: "About RadZ" still shows the notices', await page.evaluate(
+      (n) => document.getElementById('notices-text').textContent === n, noticesFile));
+  }
+  server = await startServer(server.port, false);
   await context.close();
 }
 
@@ -306,6 +360,23 @@ if (want('a11y')) {
     await page2.waitForFunction(() => !!document.querySelector('#findings li[data-id="Keyboard_finding"]'));
   }
   check('keyboard only: pick a sample, add a finding', kb);
+
+  // "About RadZ" by keyboard: Tab to its summary, Enter: the licence and the notices as shipped.
+  let about = await tabTo('#about > summary', 200);
+  if (about) {
+    await page2.keyboard.press('Enter');
+    await page2.waitForFunction(() => ['licence-text', 'notices-text'].every((id) => document.getElementById(id).dataset.loaded));
+  }
+  const [aboutOpen, licenceShown, noticesShown] = await page2.evaluate(() => {
+    const el = (id) => document.getElementById(id);
+    return [!!(el('about') && el('about').open), el('licence-text') ? el('licence-text').textContent : '',
+      el('notices-text') ? el('notices-text').textContent : ''];
+  });
+  check('keyboard only: "About RadZ" opens and shows LICENSE and THIRD_PARTY_NOTICES.md',
+    about && aboutOpen && licenceShown === licenceFile && noticesShown === noticesFile &&
+    /onnxruntime-web/.test(noticesShown) && /ChestX-ray8/.test(noticesShown),
+    'open ' + aboutOpen + ', licence ' + licenceShown.length + '/' + licenceFile.length + ' chars, notices ' +
+    noticesShown.length + '/' + noticesFile.length + ' chars');
 
   await page.setViewportSize({ width: 375, height: 800 });
   await page.evaluate((p) => window.radz.classifySample(p), sampleFiles[0].path);
