@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 from radz import bpe  # noqa: E402
 from radz.preprocess import preprocess_file, PreprocessError  # noqa: E402
 
-ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc"}
+ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence"}
 
 
 def sha256(path: str) -> str:
@@ -68,7 +68,7 @@ def test_check_export_report(c: Ctx):
 
 def test_manifest_files(c: Ctx):
     m = c.manifest
-    assert m["format"] == "radz-model-package" and m["format_version"] == 0
+    assert m["format"] == "radz-model-package" and m["format_version"] == 1
     listed = set()
     for f in m["files"]:
         p = f["path"]
@@ -85,13 +85,37 @@ def test_manifest_files(c: Ctx):
             on_disk.add(os.path.relpath(os.path.join(root, n), c.package).replace(os.sep, "/"))
     assert on_disk - {"manifest.json"} == listed, on_disk ^ listed
     for key in ("name", "description", "recipe", "image", "tokenizer", "special_tokens", "sequence", "dims",
-                "modalities", "dkam", "variants", "default_variant", "golden"):
+                "modalities", "dkam", "variants", "default_variant", "golden", "evidence"):
         assert key in m, key
     for key in ("command", "seed", "config", "git_commit", "torch_version", "created"):
         assert key in m["recipe"], key
     assert m["image"] == {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact",
                           "max_side": 8192, "max_file_bytes": 67108864}
     assert m["default_variant"] == "fp32"
+
+
+def test_evidence(c: Ctx):
+    """evidence.json (docs/model-package.md section 10): per variant, bound to its anchor table, the
+    calibration fit's slope for every finding calibrated with labels (the scale is that slope, floored)."""
+    m = c.manifest
+    assert m["evidence"] == {"file": "evidence.json"}
+    assert {f["path"]: f["role"] for f in m["files"]}["evidence.json"] == "evidence"
+    with open(os.path.join(c.package, "evidence.json")) as f:
+        ev = json.load(f)
+    assert ev["format"] == "radz-evidence" and ev["format_version"] == 0 and "calibration_fit" in ev["sources"]
+    assert set(ev["variants"]) == set(m["variants"])
+    for v, block in ev["variants"].items():
+        anchors = m["variants"][v]["anchors"]
+        assert block["anchors"] == anchors and block["anchors_sha256"] == sha256(os.path.join(c.package, anchors))
+        with open(os.path.join(c.package, anchors)) as f:
+            table = {(t["modality"], t["id"]): t for t in json.load(f)["findings"]}
+        labelled = {k for k, t in table.items() if t["calibration"]["kind"] == "labels"}
+        got = {(e["modality"], e["id"]): e for e in block["findings"]}
+        assert set(got) == labelled, (v, set(got) ^ labelled)
+        for k, e in got.items():
+            assert e["source"] == "calibration_fit" and e["positives"] >= 1 and e["images"] > e["positives"], e
+            scale = table[k]["calibration"]["scale"]
+            assert abs(max(e["slope"], 1e-3) - scale) <= 1e-6 * max(1.0, scale), (v, k, e["slope"], scale)
 
 
 def test_manifest_variants(c: Ctx):
@@ -321,7 +345,7 @@ def test_resume_same_weights(c: Ctx):
     assert got == c.manifest["recipe"]["weights_sha256"], (got, c.manifest["recipe"]["weights_sha256"])
 
 
-TESTS = [test_check_export_report, test_manifest_files, test_manifest_variants, test_special_tokens,
+TESTS = [test_check_export_report, test_manifest_files, test_evidence, test_manifest_variants, test_special_tokens,
          test_tokenizer_round_trip, test_preprocess_hand_values, test_golden, test_golden_outputs_match_committed,
          test_second_run_same_weights, test_resume_same_weights]
 
