@@ -175,11 +175,15 @@ def main() -> int:
         off = shot_img.crop((0, 0, box[2] - box[0], box[3] - box[1])).resize(src.size, Image.BOX)
         c.check("a region away from the image does not (< 0.5)", correlation(grey(off), grey(src)) < 0.5)
 
-    # 4. Bars: one per finding, sorted, lengths match the probabilities.
+    # 4. Bars: one per finding with signal, sorted, lengths match the probabilities; findings the
+    #    core marks no_signal are listed apart, without a bar.
     bars = layout["bars"]
-    probs = {f["id"]: f["probability"] for f in a_im["findings"]}
-    c.check("one bar per finding", sorted(b["id"] for b in bars) == sorted(probs),
+    probs = {f["id"]: f["probability"] for f in a_im["findings"] if not f["no_signal"]}
+    c.check("one bar per finding with signal", sorted(b["id"] for b in bars) == sorted(probs),
             f"{len(bars)} bars, {len(probs)} findings")
+    c.check("no_signal findings listed apart, without a bar",
+            sorted(x["id"] for x in layout["no_signal"]) == sorted(f["id"] for f in a_im["findings"] if f["no_signal"]),
+            str(layout["no_signal"]))
     c.check("bars show the results' probabilities",
             all(abs(b["probability"] - probs.get(b["id"], -1)) <= 1e-9 for b in bars))
     normal = [b for b in bars if b["id"] == "No_Finding"]
@@ -201,6 +205,35 @@ def main() -> int:
     uncal = [b for b in bars if not b["calibrated"]]
     c.check("uncalibrated findings drawn in their own colour",
             all(b["fill_color"] != bars[0]["fill_color"] for b in uncal if bars[0]["calibrated"]))
+
+    # 4b. A copy of the package whose evidence marks the most likely finding (and Effusion) as
+    #     without signal (tests/no_signal_package.py): the app lists them under "No reliable
+    #     signal in this model", never as a bar or a percentage, with the same scores.
+    top = max((f for f in a_im["findings"] if not f["no_signal"] and f["source"] == "package"),
+              key=lambda f: f["probability"])["id"]
+    ns_pkg = work / "no-signal-package"
+    r = run([sys.executable, REPO / "tests" / "no_signal_package.py", args.model, ns_pkg, top, "Effusion"])
+    c.check("a package copy with a finding without signal", r.returncode == 0, r.stderr.decode(errors="replace")[-300:])
+    ns_json, ns_layout, ns_shot = work / "ns.json", work / "ns_layout.json", work / "ns.png"
+    r = run(x_server_cmd() + [args.app, "--image", image, "--model", ns_pkg, "--ep", "cpu", "--modality", "cxr",
+                               "--screenshot", ns_shot, "--results", ns_json, "--layout", ns_layout], env=env)
+    if c.check("radz-app on the no-signal copy exits 0", r.returncode == 0 and ns_layout.is_file() and ns_json.is_file(),
+               r.stderr.decode(errors="replace").strip()[-400:]):
+        lay = json.loads(ns_layout.read_text())
+        res = json.loads(ns_json.read_text())["images"][0]["findings"]
+        marked = {f["id"] for f in res if f["no_signal"]}
+        apart = [x["id"] for x in lay["no_signal"]]
+        c.check("no_signal findings: in the results, listed apart, no bar",
+                {top, "Effusion"} <= marked and sorted(apart) == sorted(marked) and
+                not any(b["id"] in marked for b in lay["bars"]),
+                f"marked {sorted(marked)}, apart {apart}, bars {[b['id'] for b in lay['bars']]}")
+        c.check("no_signal: scores unchanged",
+                [(f["id"], f["probability"]) for f in res] == [(f["id"], f["probability"]) for f in a_im["findings"]])
+        px = grey(Image.open(ns_shot)) if ns_shot.is_file() else np.zeros((1, 1))
+        rows = lay["no_signal"]
+        drawn = all(px[int(x["row"]["y"]):int(x["row"]["y"] + x["row"]["h"]),
+                       int(x["row"]["x"]):int(x["row"]["x"] + x["row"]["w"])].std() > 10.0 for x in rows)
+        c.check("the no-signal rows are drawn (text in the screenshot)", bool(rows) and drawn)
 
     # 5. A folder batch with a finding added through the app's findings editor (the decoder
     #    makes its anchor), the parity view against the CLI doing the same, the table saved.

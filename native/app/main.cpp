@@ -163,6 +163,7 @@ struct app_state {
     bool          image_drawn = false;
     ImVec2        image_min, image_max;
     std::vector<bar_record> bars;
+    std::vector<bar_record> no_signal_rows;  // findings listed apart, without a bar or a percentage
     bool          about_drawn = false;  // the About window's texts were drawn in the last frame
     ImVec2        about_min, about_max;
 };
@@ -211,6 +212,7 @@ static void rescore(app_state & a, app_image & im) {
     im.result.findings.clear();
     for (const auto & s : scores) {
         im.result.findings.push_back({s.id, s.display, s.cosine, s.logit, s.probability, s.calibrated, s.source});
+        im.result.findings.back().no_signal = s.no_signal;
     }
 }
 
@@ -631,11 +633,12 @@ static void draw_images_panel(app_state & a) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
             const app_image & im   = a.images[i];
             std::string       line = file_base_name(im.path);
-            if (im.state == image_state::done && !im.result.findings.empty()) {
-                const results_finding * top = &im.result.findings[0];
-                for (const auto & f : im.result.findings) {
-                    top = f.probability > top->probability ? &f : top;
-                }
+            // The most likely finding with signal (a no_signal finding is never shown as a probability).
+            const results_finding * top = nullptr;
+            for (const auto & f : im.result.findings) {
+                top = !f.no_signal && (!top || f.probability > top->probability) ? &f : top;
+            }
+            if (im.state == image_state::done && top) {
                 char buf[96];
                 std::snprintf(buf, sizeof(buf), "  %s %.0f%%", top->display.c_str(), 100.0 * top->probability);
                 line += buf;
@@ -764,12 +767,23 @@ static void finding_tooltip(const app_state & a, const app_image & im, const res
     ImGui::BeginTooltip();
     ImGui::Text("%s  (%s, %s)", f.display.c_str(), f.id.c_str(), f.source.c_str());
     ImGui::Separator();
-    ImGui::Text("probability  %.2f%%", 100.0 * f.probability);
+    if (f.no_signal) {
+        // Never a probability: the measured evidence shows no skill (the core's no_signal).
+        ImGui::TextColored(COLOR_WARN, "no reliable signal in this model");
+    } else {
+        ImGui::Text("probability  %.2f%%", 100.0 * f.probability);
+    }
     ImGui::Text("cosine       %.5f", f.cosine);
     ImGui::Text("logit        %.4f", f.logit);
     if (af) {
         ImGui::Text("operating point: cosine %.5f is 50%%; scale %.3f per unit of cosine",
                     af->calibration.threshold, af->calibration.scale);
+        if (af->has_evidence) {
+            ImGui::Text("evidence: %s", evidence_summary(af->evidence).c_str());
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36.0f);
+            ImGui::TextDisabled("%s", af->evidence.description.c_str());
+            ImGui::PopTextWrapPos();
+        }
         if (af->calibration.kind == "labels") {
             ImGui::TextUnformatted("calibrated: fitted on labelled training images");
         } else {
@@ -826,8 +840,29 @@ static void draw_bar(app_state & a, const app_image & im, const results_finding 
     a.bars.push_back({f.id, f.display, f.probability, f.calibrated, t0, t1, fill_w, color});
 }
 
+// A finding without signal: its name and why, no bar and no percentage.
+static void draw_no_signal_row(app_state & a, const app_image & im, const results_finding & f) {
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::PushID(f.id.c_str());
+    ImGui::TextUnformatted(f.display.c_str());
+    ImGui::PopID();
+    const bool   hovered = ImGui::IsItemHovered();
+    const ImVec2 q       = ImGui::GetItemRectMax();
+    const int32_t idx    = anchor_table_find(a.anchors, im.modality, f.id);
+    if (idx >= 0 && a.anchors.findings[idx].has_evidence) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("%s%s", f.calibrated ? "" : "uncalibrated; ",
+                            evidence_summary(a.anchors.findings[idx].evidence).c_str());
+    }
+    if (hovered) {
+        finding_tooltip(a, im, f);
+    }
+    a.no_signal_rows.push_back({f.id, f.display, f.probability, f.calibrated, p, q, 0.0f, 0});
+}
+
 static void draw_findings_panel(app_state & a) {
     a.bars.clear();
+    a.no_signal_rows.clear();
     ImGui::TextUnformatted("Findings");
     ImGui::SameLine();
     if (ImGui::SmallButton("Edit findings...")) {
@@ -841,15 +876,15 @@ static void draw_findings_panel(app_state & a) {
         ImGui::TextDisabled("%s", im.state == image_state::queued ? "waiting for the model..." : state_name(im.state));
         return;
     }
-    ImGui::TextDisabled("%s: %zu findings, sorted; 50%% is each one's operating point",
-                        modality_display(a, im.modality).c_str(), im.result.findings.size());
-    ImGui::BeginChild("bars", ImVec2(0, 0), false);
-    std::vector<const results_finding *> order, normal;
+    std::vector<const results_finding *> order, normal, no_signal;
     for (const auto & f : im.result.findings) {
         const int32_t idx       = anchor_table_find(a.anchors, im.modality, f.id);
         const bool    is_normal = idx >= 0 && a.anchors.findings[idx].kind == "normal";
-        (is_normal ? normal : order).push_back(&f);
+        (f.no_signal ? no_signal : is_normal ? normal : order).push_back(&f);
     }
+    ImGui::TextDisabled("%s: %zu findings, sorted; 50%% is each one's operating point",
+                        modality_display(a, im.modality).c_str(), order.size() + normal.size());
+    ImGui::BeginChild("bars", ImVec2(0, 0), false);
     auto by_prob = [](const results_finding * x, const results_finding * y) { return x->probability > y->probability; };
     std::stable_sort(order.begin(), order.end(), by_prob);
     std::stable_sort(normal.begin(), normal.end(), by_prob);
@@ -860,6 +895,14 @@ static void draw_findings_panel(app_state & a) {
         ImGui::Separator();
         for (const auto * f : normal) {
             draw_bar(a, im, *f);
+        }
+    }
+    if (!no_signal.empty()) {
+        ImGui::Separator();
+        ImGui::TextColored(COLOR_WARN, "No reliable signal in this model");
+        ImGui::TextDisabled("their evidence shows no skill: not shown as probabilities (hover: the evidence)");
+        for (const auto * f : no_signal) {
+            draw_no_signal_row(a, im, *f);
         }
     }
     ImGui::Spacing();
@@ -1533,6 +1576,10 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
         const ImVec4 c   = ImGui::ColorConvertU32ToFloat4(b.color);
         o["fill_color"]  = {std::lround(c.x * 255), std::lround(c.y * 255), std::lround(c.z * 255)};
         j["bars"].push_back(o);
+    }
+    j["no_signal"] = nlohmann::json::array();
+    for (const auto & b : a.no_signal_rows) {
+        j["no_signal"].push_back({{"id", b.id}, {"display", b.display}, {"row", rect(b.track_min, b.track_max)}});
     }
     if (a.about_drawn) {
         j["about"]                   = rect(a.about_min, a.about_max);
