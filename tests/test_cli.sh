@@ -314,5 +314,87 @@ contains "$out" "cuda" "info says why cuda is or is not usable"
 expect 1 "info with a bad ONNX Runtime library" -- "$radz" info --ort-lib "$work/empty.png"
 contains "$err" "empty.png" "bad --ort-lib named"
 
+# --- findings with no signal (docs/model-package.md section 10) -------------------------------
+# The text output lists every finding the core marks no_signal apart ("no reliable signal in this
+# model"), never with a percentage. To have one whatever the package's own evidence says, a copy
+# of it (tests/no_signal_package.py) marks the image's most likely package finding, and Effusion
+# (which eval can score here), as without signal; scores stay the package's.
+no_signal_text_check() {  # RESULTS_JSON TEXT_FILE DESCRIPTION [all: every other finding is ranked]
+    checks=$((checks + 1))
+    $py - "$1" "$2" "${4:-}" <<'EOF2' || fail "$3"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read().splitlines()
+apart = set()
+for l in text:
+    if l.strip().startswith("no reliable signal in this model:"):
+        apart |= {x.strip() for x in l.split(":", 1)[1].split(",")}
+for im in doc["images"]:
+    for f in im["findings"]:
+        shown = [l for l in text if "%" in l and l.strip().startswith(f["display"] + " ")]
+        if f["no_signal"]:
+            assert not shown, f"{f['id']} is no_signal but shown with a percentage: {shown}"
+            assert f["display"] in apart, f"{f['id']} is no_signal but not under 'no reliable signal': {apart}"
+        else:
+            assert f["display"] not in apart, f"{f['id']} has signal but is listed as without"
+            assert shown or sys.argv[3] != "all", f"{f['id']} has signal but is not in the ranked list"
+EOF2
+}
+ns_img="${pngs[0]}"
+expect 0 "classify --json (no-signal checks)" -- "$radz" classify --ep cpu --json "$ns_img"
+cp "$work/out" "$work/ns_orig.json"
+expect 0 "classify --top 0 (no-signal checks)" -- "$radz" classify --ep cpu --top 0 "$ns_img"
+cp "$work/out" "$work/ns_orig.txt"
+no_signal_text_check "$work/ns_orig.json" "$work/ns_orig.txt" "the package's own no_signal findings are listed apart" all
+ns_top=$($py -c "
+import json, sys
+fs = [f for f in json.load(open(sys.argv[1]))['images'][0]['findings'] if f['source'] == 'package' and not f['no_signal']]
+print(max(fs, key=lambda f: f['probability'])['id'] if fs else 'Effusion')" "$work/ns_orig.json")
+expect 0 "a package copy with $ns_top and Effusion without signal" -- \
+    $py "$(dirname "$0")/no_signal_package.py" "$pkg" "$work/nosignal" "$ns_top" Effusion
+expect 0 "classify --json, no-signal copy" -- "$radz" classify --ep cpu --model "$work/nosignal" --json "$ns_img"
+cp "$work/out" "$work/ns.json"
+checks=$((checks + 1))
+$py - "$work/ns_orig.json" "$work/ns.json" "$ns_top" <<'EOF2' || fail "no_signal in --json, scores unchanged"
+import json, sys
+a, b, top = (json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3])
+assert b["schema_version"] == 1
+fa = {f["id"]: f for f in a["images"][0]["findings"]}
+for f in b["images"][0]["findings"]:
+    assert f["probability"] == fa[f["id"]]["probability"] and f["logit"] == fa[f["id"]]["logit"], f["id"]
+    if f["id"] in (top, "Effusion"):
+        assert f["no_signal"] is True, f
+EOF2
+for top_n in 5 0; do
+    expect 0 "classify --top $top_n, no-signal copy" -- "$radz" classify --ep cpu --model "$work/nosignal" --top $top_n "$ns_img"
+    cp "$work/out" "$work/ns.txt"
+    contains "$out" "no reliable signal in this model:" "the no-signal findings are listed (--top $top_n)"
+    no_signal_text_check "$work/ns.json" "$work/ns.txt" "no percentage for a no_signal finding (--top $top_n)" \
+        "$([ $top_n = 0 ] && echo all)"
+done
+expect 0 "info, no-signal copy" -- "$radz" info --model "$work/nosignal"
+contains "$out" "no_signal" "info lists no_signal findings"
+contains "$out" "made up by tests/no_signal_package.py" "info names the evidence's source"
+contains "$out" "AUC 0.300 (95% CI 0.200-0.450)" "info shows the evidence"
+expect 0 "eval still scores a no_signal finding" -- "$radz" eval --ep cpu --min-positives 2 --json --model "$work/nosignal" "$work/eval/cxr.csv"
+echo "$out" > "$work/ns_eval.json"
+checks=$((checks + 1))
+$py -c "
+import json, sys
+by = {f['id']: f for f in json.load(open(sys.argv[1]))['findings']}
+assert by['Effusion']['no_signal'] is True and by['Effusion']['auc'] is not None, by['Effusion']
+" "$work/ns_eval.json" || fail "eval scores a no_signal finding and marks it"
+expect 0 "compare: a no_signal finding against the same document" -- "$radz" compare "$work/ns.json" "$work/ns.json"
+$py - "$work/ns.json" "$work/ns_flip.json" "$ns_top" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["images"][0]["findings"]:
+    if f["id"] == sys.argv[3]:
+        f["no_signal"] = False
+json.dump(d, open(sys.argv[2], "w"))
+EOF2
+expect 1 "compare: no_signal differs" -- "$radz" compare "$work/ns.json" "$work/ns_flip.json"
+contains "$out$err" "no_signal differs" "compare names the no_signal difference"
+
 echo "test_cli: $checks checks, $failures failed"
 [ "$failures" = 0 ]
