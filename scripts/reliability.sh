@@ -106,6 +106,94 @@ run "unknown execution provider" "--ep: expected auto, cpu, webgpu or cuda" clas
 run "ONNX Runtime library that is not one" "text.png: cannot load the ONNX Runtime library" classify --ort-lib text.png "$good"
 run "unreadable results document" "text.png: not valid JSON" compare text.png text.png
 
+# Inputs (issue 18): what cannot be read is reported and skipped (exit 1 when nothing is left);
+# a response file that cannot be read is a usage error (it may hold options).
+mkdir -p no_images broken_link && ln -s "$work/nowhere.png" broken_link/gone.png
+echo "@loop.txt" > loop.txt
+printf '\n# nothing\n' > empty_list.txt
+run "folder without images" "no_images: no PNG, JPEG or BMP file in this folder" classify --ep cpu no_images
+run "folder holding a broken link" "broken_link/gone.png: broken symbolic link" classify --ep cpu broken_link
+run "missing list file" "nowhere.txt: cannot read (No such file or directory)" classify --ep cpu --list nowhere.txt
+run "list file without a path" "empty_list.txt: no path in this list" classify --ep cpu --list empty_list.txt
+run "missing response file" "@nowhere.txt: cannot read" classify --ep cpu @nowhere.txt
+run "response file naming itself" "nested more than 8 deep" classify --ep cpu @loop.txt
+
+# --- many inputs and memory (issue 18) ---------------------------------------------------------
+# Long-named symbolic links to one small image of tests/data (so the rows measure the inputs, not
+# the decoding), on the command line, from a list and as a folder, with the peak resident memory
+# (ru_maxrss of the finished process, what /usr/bin/time -v reports); then radz-app (beside
+# radz) opening the folder of 10,000 in its test mode under xvfb-run: its peak memory and the
+# longest time between two frames. RELIABILITY_MANY=0 skips this part (it takes minutes).
+many_rows=()
+radz_build=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$root/$radz")/CMakeCache.txt" 2>/dev/null)
+cat > peak.py <<'EOF'
+import json, resource, subprocess, sys, time
+t = time.monotonic()
+with open("out.txt", "wb") as o, open("err.txt", "wb") as e:
+    rc = subprocess.run(sys.argv[1:], stdout=o, stderr=e, stdin=subprocess.DEVNULL).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, round(time.monotonic() - t, 1))
+EOF
+# many INPUT IMAGES [xvfb] COMMAND...: one row; fails unless it exits 0 with IMAGES results
+# (classify --json: out.txt; radz-app: its --results file app.json, and layout.json's frames).
+many() {
+    local what="$1" want="$2"
+    shift 2
+    local rc kb secs prefix=()
+    if [ "$1" = xvfb ]; then
+        shift
+        prefix=(xvfb-run -a -s "-screen 0 1280x800x24")
+    fi
+    read -r rc kb secs < <(RADZ_MODEL="$model" "${prefix[@]}" /usr/bin/python3 peak.py "$@")
+    local doc=out.txt extra=""
+    [ ${#prefix[@]} -gt 0 ] && doc=app.json
+    local got
+    got=$(/usr/bin/python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print(sum(1 for i in d["images"] if i.get("findings") and not i.get("error")))
+except Exception:
+    print(0)' "$doc")
+    if [ ${#prefix[@]} -gt 0 ]; then
+        extra=$(/usr/bin/python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["frames"]
+print("%d frames, the longest %.0f ms apart" % (f["count"], f["max_interval_ms"]))' layout.json 2>/dev/null)
+    fi
+    many_rows+=("| $what | $want | $rc | $got | $((kb / 1024)) | $secs | $extra |")
+    if [ "$rc" != 0 ] || [ "$got" != "$want" ]; then
+        echo "FAIL: $what: exit $rc, $got of $want images classified: $(head -c 300 err.txt)" >&2
+        failures=$((failures + 1))
+    fi
+}
+if [ "${RELIABILITY_MANY:-1}" != 0 ]; then
+    /usr/bin/python3 - "$root/tests/data/images/grey_80x80.png" <<'EOF'
+import os, sys
+for n in (100, 1000, 10000):
+    paths = []
+    for i in range(n):
+        p = f"many_{n}/part {i % 10}/patient {i:05d} frontal chest radiograph, a long file name.png"
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        os.symlink(sys.argv[1], p)
+        paths.append(p)
+    open(f"many_{n}.txt", "w").write("".join(p + "\n" for p in sorted(paths)))
+EOF
+    mapfile -t five < <(head -5000 many_10000.txt)
+    bytes=$(printf '%s\n' "${five[@]}" | wc -c)
+    many "5,000 paths on the command line ($((bytes / 1024)) KiB of it)" 5000 "$root/$radz" classify --ep cpu --json "${five[@]}"
+    for n in 100 1000 10000; do
+        many "--list of $n paths" $n "$root/$radz" classify --ep cpu --json --list many_$n.txt
+    done
+    many "a folder of 10,000 images" 10000 "$root/$radz" classify --ep cpu --json many_10000
+    app=$(dirname "$root/$radz")/radz-app
+    if [ -x "$app" ] && command -v xvfb-run >/dev/null; then
+        many "radz-app opening a folder of 10,000 images (test mode, xvfb-run)" 10000 xvfb \
+            "$app" --ep cpu --modality cxr --results app.json --layout layout.json many_10000
+    else
+        echo "reliability.sh: no $app or no xvfb-run: the radz-app row is left out" >&2
+    fi
+fi
+
 out=$root/docs/results/reliability.md
 mkdir -p "$(dirname "$out")"
 {
@@ -118,6 +206,18 @@ mkdir -p "$(dirname "$out")"
     echo "| input | command | exit | message |"
     echo "|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
+    if [ ${#many_rows[@]} -gt 0 ]; then
+        echo
+        echo "## Many inputs and peak memory"
+        echo
+        echo "\`$radz\` (CMAKE_BUILD_TYPE $radz_build), MODEL as above, execution provider cpu; a row fails"
+        echo "unless every image is classified. Written with the rows above by \`scripts/reliability.sh $radz\`."
+        echo "Peak memory: the process's ru_maxrss (what \`/usr/bin/time -v\` reports), MiB."
+        echo
+        echo "| input | images | exit | classified | peak MiB | seconds | window |"
+        echo "|---|---|---|---|---|---|---|"
+        printf '%s\n' "${many_rows[@]}"
+    fi
 } > "$out"
 # Arguments that are not UTF-8 (the invalid-UTF-8 row) are shown as \xNN escapes.
 /usr/bin/python3 -c '

@@ -111,6 +111,8 @@ struct app_state {
     app_settings settings;
     std::string  settings_dir;
     bool         test_mode = false;
+    int64_t      frames       = 0;    // frames drawn so far
+    double       frame_max_ms = 0.0;  // the longest time between two frames (how responsive it stayed)
     std::string  cli_path  = RADZ_CLI_PATH;
 
     app_worker * worker = nullptr;
@@ -1555,6 +1557,7 @@ static bool write_layout(const app_state & a, const std::string & path, int32_t 
     const ImVec2   s = ImGui::GetIO().DisplayFramebufferScale;
     nlohmann::json j;
     j["window"] = {{"width", fb_w}, {"height", fb_h}};
+    j["frames"] = {{"count", a.frames}, {"max_interval_ms", a.frame_max_ms}};
     auto rect = [&](ImVec2 mn, ImVec2 mx) {
         return nlohmann::json{{"x", mn.x * s.x}, {"y", mn.y * s.y}, {"w", (mx.x - mn.x) * s.x}, {"h", (mx.y - mn.y) * s.y}};
     };
@@ -1822,6 +1825,7 @@ int main(int argc, char ** argv) {
     int        exit_code = 0;
     int        ready_frames = 0;
     const auto t_start   = std::chrono::steady_clock::now();
+    auto       t_frame   = t_start;
     while (!quit) {
         SDL_Event ev;
         // Never a busy loop: wait for input, up to 250 ms when idle, 30 ms while jobs run (the
@@ -1922,6 +1926,10 @@ int main(int argc, char ** argv) {
             }
         }
         SDL_GL_SwapWindow(window);
+        const auto t_now = std::chrono::steady_clock::now();
+        a.frame_max_ms   = std::max(a.frame_max_ms, std::chrono::duration<double, std::milli>(t_now - t_frame).count());
+        t_frame          = t_now;
+        ++a.frames;
     }
 
     if (!a.test_mode) {
