@@ -347,6 +347,93 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     std::remove(path.c_str());
 }
 
+TEST_CASE("evidence: the core marks no_signal when the package opens; scores unchanged; bad evidence refused") {
+    // The package's evidence.json (format version 1), served changed through a reader: no disk copy.
+    radz_package pkg = fx().pkg;
+    REQUIRE(pkg.format_version == 1);
+    std::string err, text;
+    REQUIRE(file_read_text(package_file_path(pkg, pkg.evidence_file), &text, 1u << 26, &err));
+    const json  original = json::parse(text);
+    auto        serve    = [&](const json & ev, radz_package * p) {
+        const std::string bytes = ev.dump();
+        for (auto & f : p->files) {
+            if (f.path == p->evidence_file) {
+                f.size   = bytes.size();
+                f.sha256 = sha256_hex(bytes);
+            }
+        }
+        return pipeline_reader([bytes, p](const std::string & path, std::vector<uint8_t> * out, std::string * e) {
+            if (path == p->evidence_file) {
+                out->assign(bytes.begin(), bytes.end());
+                return true;
+            }
+            return file_read_bytes(package_file_path(*p, path), out, 1ull << 30, e);
+        });
+    };
+    pipeline & ref = fp32();
+    CHECK(ref.has_evidence_file);
+    for (const auto & f : ref.anchors.findings) {
+        CHECK(f.no_signal == (f.has_evidence && evidence_no_signal(f.evidence)));
+    }
+
+    // Effusion's evidence made to show no skill: marked, still scored exactly as before.
+    json ev = original;
+    ev["sources"]["test"] = {{"description", "made up by test_pipeline"}};
+    for (auto & e : ev["variants"]["fp32"]["findings"]) {
+        if (e["id"] == "Effusion") {
+            e = {{"modality", "cxr"}, {"id", "Effusion"}, {"source", "test"}, {"auc", 0.3}, {"auc_ci", {0.2, 0.45}}};
+        }
+    }
+    radz_package p1 = pkg;
+    pipeline     pl;
+    REQUIRE(pipeline_open(fx().be.get(), p1, "fp32", serve(ev, &p1), &pl, &err));
+    const int32_t k = anchor_table_find(pl.anchors, "cxr", "Effusion");
+    REQUIRE(k >= 0);
+    CHECK(pl.anchors.findings[k].no_signal);
+    CHECK(pl.anchors.findings[k].evidence.description == "made up by test_pipeline");
+    const auto    bytes = golden_bytes(fx().golden.at("images")[0].at("file"));
+    results_image a, b;
+    REQUIRE(pipeline_classify_bytes(ref, "x.png", bytes.data(), bytes.size(), "cxr", false, &a));
+    REQUIRE(pipeline_classify_bytes(pl, "x.png", bytes.data(), bytes.size(), "cxr", false, &b));
+    REQUIRE(a.findings.size() == b.findings.size());
+    for (size_t i = 0; i < a.findings.size(); ++i) {
+        CHECK(a.findings[i].probability == b.findings[i].probability);
+        CHECK(b.findings[i].no_signal == (b.findings[i].id == "Effusion" || a.findings[i].no_signal));
+    }
+
+    // A user finding has no evidence; a saved table keeps the package findings' evidence.
+    REQUIRE(pipeline_add_finding(pl, "cxr", "Rib fracture", {"A break in one of the ribs."}, &err));
+    CHECK(!pl.anchors.findings.back().has_evidence);
+    CHECK(!pl.anchors.findings.back().no_signal);
+    const std::string path = "test_pipeline_evidence_anchors.json";
+    REQUIRE(anchor_table_save(pl.anchors, path, &err));
+    pipeline pl2;
+    REQUIRE(pipeline_open(fx().be.get(), p1, "fp32", serve(ev, &p1), &pl2, &err));
+    REQUIRE(pipeline_use_anchor_file(&pl2, path, &err));
+    CHECK(pl2.anchors.findings[k].no_signal);
+    CHECK(!pl2.anchors.findings.back().has_evidence);
+    std::remove(path.c_str());
+
+    // Evidence for another anchor table, for a finding the table lacks, or missing a variant.
+    radz_package p2 = pkg;
+    ev = original;
+    ev["variants"]["fp32"]["anchors_sha256"] = sha256_hex(std::string("another table"));
+    pipeline bad;
+    CHECK(!pipeline_open(fx().be.get(), p2, "fp32", serve(ev, &p2), &bad, &err));
+    CHECK(err.rfind(pkg.evidence_file + ": variants.fp32.anchors_sha256: evidence for another anchor table", 0) == 0);
+    ev = original;
+    ev["variants"]["fp32"]["findings"].push_back({{"modality", "cxr"}, {"id", "Unicorn"}, {"source",
+                                                   ev["variants"]["fp32"]["findings"][0]["source"]}, {"slope", 1.0}});
+    pipeline bad2;
+    CHECK(!pipeline_open(fx().be.get(), p2, "fp32", serve(ev, &p2), &bad2, &err));
+    CHECK(err.find("no finding cxr/Unicorn in") != std::string::npos);
+    ev = original;
+    ev["variants"].erase("fp32");
+    pipeline bad3;
+    CHECK(!pipeline_open(fx().be.get(), p2, "fp32", serve(ev, &p2), &bad3, &err));
+    CHECK(err == pkg.evidence_file + ": variants: no entry for variant 'fp32'");
+}
+
 TEST_CASE("bad inputs give one-line errors with the right code") {
     pipeline &    pl = fp32();
     results_image r;
