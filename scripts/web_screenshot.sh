@@ -13,6 +13,6 @@ fi
 BUILD=$(node scripts/lib/web_build_dir.cjs) || exit 2
 NATIVE=${RADZ_BUILD_DIR:-build}
 OUT=$BUILD/screenshot
-node web/test/browser_test.mjs --only wasm --model "$PACKAGE" --radz "$NATIVE/radz" --out "$OUT"
+node web/test/browser_test.mjs --only wasm --as-is --model "$PACKAGE" --radz "$NATIVE/radz" --out "$OUT"
 cp "$OUT/web-page.png" docs/web-screenshot.png
 echo "wrote docs/web-screenshot.png (package $(basename "$PACKAGE"))"

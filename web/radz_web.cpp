@@ -83,6 +83,9 @@ json findings_json(const pipeline & pl) {
                        {"kind", f.kind},
                        {"source", f.source},
                        {"calibrated", f.calibration.kind == "labels"},
+                       {"held_out", f.held_out},
+                       {"no_signal", f.no_signal},
+                       {"evidence", f.has_evidence ? evidence_summary(f.evidence) : std::string()},
                        {"truncated", f.truncated}});
     }
     return out;

@@ -227,6 +227,7 @@ async function classifyCurrent() {
   if (r.error) {
     status(r.error, true);
     $('findings').textContent = '';
+    $('no-signal').hidden = true;
     note('result-shown', { name: c.name, error: r.error });
     return r.image;
   }
@@ -244,7 +245,26 @@ function showFindings(image) {
   const ol = $('findings');
   ol.textContent = '';
   const byId = new Map(info.findings.filter((f) => f.modality === image.modality).map((f) => [f.id, f]));
-  const sorted = image.findings.slice().sort((a, b) => b.probability - a.probability);
+  // Findings whose evidence shows no skill (no_signal, decided by the core) go apart, never
+  // with a probability.
+  const noSignal = image.findings.filter((f) => f.no_signal);
+  const nsList = $('no-signal-list');
+  nsList.textContent = '';
+  for (const f of noSignal) {
+    const li = document.createElement('li');
+    li.dataset.id = f.id;
+    const meta = byId.get(f.id) || {};
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = f.display;
+    const why = document.createElement('span');
+    why.className = 'tags';
+    why.textContent = (f.calibrated ? '' : 'uncalibrated · ') + (meta.evidence || 'no skill measured');
+    li.append(name, ' ', why);
+    nsList.appendChild(li);
+  }
+  $('no-signal').hidden = noSignal.length === 0;
+  const sorted = image.findings.filter((f) => !f.no_signal).sort((a, b) => b.probability - a.probability);
   for (const f of sorted) {
     const meta = byId.get(f.id) || {};
     const li = document.createElement('li');

@@ -96,6 +96,7 @@ async function open(req) {
   if (!variant) throw new Error('manifest.json: default_variant \'' + manifest.default_variant + '\' is not in variants');
   const needed = new Set([variant.vision, variant.decoder, variant.embeddings, variant.anchors,
     variant.reference.file, manifest.tokenizer.file]);
+  if (manifest.evidence) needed.add(manifest.evidence.file);  // format 1: the evidence for the scores
   const pkgFiles = manifest.files.filter((f) => needed.has(f.path) || f.role === 'golden' || f.role === 'doc');
   const rtFiles = runtime.files.module.concat(runtime.files[ep]);
   const total = rtFiles.reduce((s, f) => s + f.size, 0) + pkgFiles.reduce((s, f) => s + f.size, 0);

@@ -37,9 +37,26 @@ if (process.argv.includes('--dist')) {
   process.exit(2);
 }
 const dist = webDist();  // where scripts/serve builds and serves the page (read for runtime.json)
-const model = resolve(arg('--model', join(root, 'build/quick-package')));
+const packageArg = resolve(arg('--model', join(root, 'build/quick-package')));
 const radz = resolve(arg('--radz', join(root, 'build/radz')));
 const out = resolve(arg('--out', join(dirname(dist), 'test-web')));
+// Everything runs on a copy of the package whose evidence marks Effusion as without signal
+// (tests/no_signal_package.py; scores, graphs and anchors are the package's): the page must list
+// it apart ("no reliable signal in this model"), never with a percentage. --as-is runs on the
+// package itself (scripts/web_screenshot.sh: the documentation shows the package's own evidence).
+const asIs = process.argv.includes('--as-is');
+const NO_SIGNAL_ID = asIs ? null : 'Effusion';
+const model = asIs ? packageArg : join(out, 'no-signal-package');
+mkdirSync(out, { recursive: true });
+if (!asIs) {
+  const r = spawnSync('/usr/bin/python3', [join(root, 'tests/no_signal_package.py'), packageArg, model, NO_SIGNAL_ID],
+    { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log('FAIL  a copy of ' + packageArg + ' with ' + NO_SIGNAL_ID + ' without signal: ' + r.stderr.trim());
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
 const only = arg('--only', '');  // comma-separated check groups, for debugging
 const licenceFile = readFileSync(join(root, 'LICENSE'), 'utf8');
 const noticesFile = readFileSync(join(root, 'THIRD_PARTY_NOTICES.md'), 'utf8');
@@ -205,6 +222,7 @@ if (want('wasm')) {
     const rt = JSON.parse(readFileSync(join(dist, 'runtime.json'), 'utf8'));
     const v = manifest.variants[manifest.default_variant];
     const need = new Set([v.vision, v.decoder, v.embeddings, v.anchors, v.reference.file, manifest.tokenizer.file]);
+    if (manifest.evidence) need.add(manifest.evidence.file);
     return rt.files.module.concat(rt.files.wasm).reduce((s, f) => s + f.size, 0)
       + manifest.files.filter((f) => need.has(f.path) || f.role === 'golden' || f.role === 'doc').reduce((s, f) => s + f.size, 0);
   })();
@@ -232,6 +250,27 @@ if (want('wasm')) {
   await page.evaluate((p) => window.radz.classifySample(p), xray.path);
   await page.screenshot({ path: join(out, 'web-page.png'), fullPage: true });
   check('screenshot saved', true, join(out, 'web-page.png'));
+
+  // Findings the core marks no_signal: apart from the ranked list, named, never a percentage.
+  const shownNs = await page.evaluate(() => ({
+    ranked: [...document.querySelectorAll('#findings li')].map((li) => li.dataset.id),
+    apart: [...document.querySelectorAll('#no-signal-list li')].map((li) => ({ id: li.dataset.id, text: li.textContent })),
+    hidden: document.getElementById('no-signal').hidden,
+    title: document.getElementById('no-signal-title').textContent,
+  }));
+  const lastImage = await page.evaluate((p) => window.radz.classifySample(p), xray.path);
+  const marked = lastImage.findings.filter((f) => f.no_signal).map((f) => f.id);
+  if (NO_SIGNAL_ID) {
+    check('no_signal: ' + NO_SIGNAL_ID + ' is marked in the results (the core decides)', marked.includes(NO_SIGNAL_ID),
+      marked.join(', '));
+  }
+  check('no_signal findings listed apart under "No reliable signal in this model", not ranked',
+    shownNs.hidden === (marked.length === 0) && /no reliable signal in this model/i.test(shownNs.title) &&
+    JSON.stringify(shownNs.apart.map((x) => x.id).sort()) === JSON.stringify(marked.slice().sort()) &&
+    !shownNs.ranked.some((id) => marked.includes(id)),
+    'apart ' + shownNs.apart.map((x) => x.id).join(', ') + '; ranked ' + shownNs.ranked.join(', '));
+  check('no_signal findings never shown with a percentage', shownNs.apart.every((x) => !/\d\.\d%/.test(x.text)),
+    shownNs.apart.map((x) => x.text).join(' | '));
 
   // Two requests at once: both answered, each with its own image's result.
   const [a, b] = sampleFiles.filter((s) => s.modality === 'cxr').slice(0, 2).concat(sampleFiles.slice(-1)).slice(0, 2);
