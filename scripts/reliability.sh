@@ -53,6 +53,11 @@ cp -r "$model" no_dims && /usr/bin/python3 -c '
 import json; p = "no_dims/manifest.json"; m = json.load(open(p)); del m["dims"]; open(p, "w").write(json.dumps(m, indent=1))'
 printf 'file,Effusion\nx.png,1\n' > no_path_column.csv
 printf 'path,Effusion\nx.png,2\n' > bad_value.csv
+printf 'path;Effusion\r\nx.png;"1"x\r\n' > bad_quote.csv
+printf 'Image Index,Finding Labels,Patient ID\nx.png,No Finding|Mass,1\n' > Data_Entry_2017.csv
+printf 'subject_id,study_id,Edema\n10000032,50414267,-1.0\n' > mimic-cxr-2.0.0-chexpert.csv
+printf '\n\n' > test_list.txt
+printf 'path,Effusion\nx.png,1\n' > labels.csv
 
 rows=()
 failures=0
@@ -101,7 +106,12 @@ run "empty finding description" "empty --description" classify --ep cpu --findin
 run "invalid UTF-8 finding text" "UTF-8" classify --ep cpu --finding Fracture --description $'rib \xff\xfe' "$good"
 run "finding without a description" "needs at least one --description" classify --ep cpu --finding Fracture "$good"
 run "CSV missing the path column" "no_path_column.csv: no 'path' column" eval --ep cpu no_path_column.csv
-run "CSV with a value that is not 0/1" "bad_value.csv: line 2, column 'Effusion'" eval --ep cpu bad_value.csv
+run "CSV with a label that is not 1, 0, -1 or blank" "bad_value.csv: line 2, column 'Effusion'" eval --ep cpu bad_value.csv
+run "CSV with a stray quote (';'-separated, CRLF)" "bad_quote.csv: line 2, column 2: unexpected character" eval --ep cpu bad_quote.csv
+run "ChestX-ray14 'No Finding' with a finding" "Data_Entry_2017.csv: line 2, column 'Finding Labels'" eval --ep cpu Data_Entry_2017.csv
+run "MIMIC-CXR per-study labels (no path)" "no 'path' column (MIMIC-CXR labels are per study" eval --ep cpu mimic-cxr-2.0.0-chexpert.csv
+run "split list without names" "test_list.txt: no image names" eval --ep cpu --split-list test_list.txt labels.csv
+run "unknown uncertain-label policy" "--uncertain: expected ignore, positive or negative" eval --ep cpu --uncertain maybe bad_value.csv
 run "unknown execution provider" "--ep: expected auto, cpu, webgpu or cuda" classify --ep tpu "$good"
 run "ONNX Runtime library that is not one" "text.png: cannot load the ONNX Runtime library" classify --ort-lib text.png "$good"
 run "unreadable results document" "text.png: not valid JSON" compare text.png text.png
