@@ -114,6 +114,7 @@ TEST_CASE("line ends: CRLF, CR, LF and mixed read alike; blank and empty rows ar
              std::string("path,Effusion,Mass\ra.png,0,1\rb.png,1,0\r"),
              std::string("\xEF\xBB\xBFpath,Effusion,Mass\r\na.png,0,1\nb.png,1,0"),
              std::string("path,Effusion,Mass\r\n\r\na.png,0,1\r\n,,\r\nb.png,1,0\r\n\r\n\r\n"),
+             std::string("path,Effusion,Mass\r\r\na.png,0,1\r\r\nb.png,1,0\r\r\n"),  // unix2dos run twice
          }) {
         REQUIRE(labels_csv_parse(text, "x.csv", &s, &err));
         REQUIRE(s.rows.size() == 2);
