@@ -347,7 +347,7 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     std::remove(path.c_str());
 }
 
-TEST_CASE("evidence: the core marks no_signal when the package opens; scores unchanged; bad evidence refused") {
+TEST_CASE("evidence: the core marks no_signal when the package opens and scores stay unchanged and bad evidence is refused") {
     // The package's evidence.json (format version 1), served changed through a reader: no disk copy.
     radz_package pkg = fx().pkg;
     REQUIRE(pkg.format_version == 1);
