@@ -23,7 +23,8 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
     add_test(NAME test_cli_inputs
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_inputs.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${CMAKE_CURRENT_BINARY_DIR}/test_cli_inputs_work ${CMAKE_CURRENT_SOURCE_DIR}/data/images)
-    # 20,000 classifications with --json: 130 s under AddressSanitizer at load 11 here, 534 s at load 15.
+    # 20,000 classifications with --json under AddressSanitizer, on this shared 2-core machine:
+    # 46 s at load 2, 130 s at load 11, 534 s at load 15.
     set_tests_properties(test_cli_inputs PROPERTIES TIMEOUT 1800)
 
     # radz eval on the package's held-out NIH fold and the brain MRI test split, every variant,

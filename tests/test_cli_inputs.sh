@@ -79,6 +79,7 @@ done
 [ -x "$radz" ] || { echo "FAIL: $radz is not an executable" >&2; exit 1; }
 radz=$(cd "$(dirname "$radz")" && pwd)/$(basename "$radz")
 images=$(cd "$images" && pwd)
+pkg=$(cd "$pkg" && pwd)
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work" || exit 1
