@@ -7,7 +7,8 @@ zero-shot result: every other row of docs/results/ablations.md reads against it.
 
 For each fold F a model is trained on the other four folds (fixed schedule, chosen before any
 held-out figure was seen: no early stopping, nothing tuned on the fold) and its logits for fold F's
-images are written to docs/results/ablations/ceiling.foldF.json; a fold whose file exists is skipped
+images are written to docs/results/ablations/ceiling.foldF.json (ceiling-cnn.foldF.json with
+--encoder cnn: a plain small CNN instead of the shipped encoder, a comparison row); a fold whose file exists is skipped
 (rerun = resume). The summary (pooled and per-fold mean AUC over the seen findings with >= 20
 positives, patient-bootstrap CIs) is printed and written to docs/results/ablations/ceiling.summary.json.
 """
@@ -51,6 +52,28 @@ class Ceiling(nn.Module):
         return self.head(self.ln(self.vision(pixels).mean(dim=1)))
 
 
+class SmallCnn(nn.Module):
+    """A plain supervised CNN for comparison (about 400k parameters): a stride-2 stem to 32x32, four
+    stages of two conv-BN-ReLU with max-pooling between them, global average pooling, 14 logits. Not the shipped encoder: it tells whether the
+    shipped encoder's architecture caps what the images give."""
+
+    def __init__(self, n_out: int, width=(24, 48, 96, 128)):
+        super().__init__()
+        layers = [nn.Conv2d(1, width[0], 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(width[0]), nn.ReLU()]
+        c_in = width[0]
+        for i, c in enumerate(width):
+            layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+                       nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+            if i < len(width) - 1:
+                layers.append(nn.MaxPool2d(2))
+            c_in = c
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(c_in, n_out)
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body((pixels - 0.5) / 0.25).mean(dim=(2, 3)))
+
+
 def log(msg: str) -> None:
     print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] ceiling: {msg}", flush=True)
 
@@ -58,8 +81,16 @@ def log(msg: str) -> None:
 def train_fold(x: np.ndarray, y: np.ndarray, args, seed: int) -> Ceiling:
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = Ceiling(ModelConfig(), y.shape[1])
-    init_weights(model, gen)
+    if args.encoder == "cnn":
+        model = SmallCnn(y.shape[1])
+        init_weights(model, gen)
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.data.fill_(1.0)
+                m.bias.data.zero_()
+    else:
+        model = Ceiling(ModelConfig(), y.shape[1])
+        init_weights(model, gen)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     xt = torch.from_numpy(x)[:, None]
     yt = torch.from_numpy(y.astype(np.float32))
@@ -141,6 +172,8 @@ def main(argv=None) -> int:
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--max-pos-weight", type=float, default=20.0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--encoder", choices=["vision", "cnn"], default="vision",
+                    help="vision: the shipped vision encoder (the ceiling row); cnn: a plain small CNN (comparison row)")
     ap.add_argument("--out", default=OUT_DIR)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -150,9 +183,10 @@ def main(argv=None) -> int:
     y = np.array([[r[f] for f in NIH_FINDINGS] for r in rows], dtype=np.int64)
     fold = np.array([r["fold"] for r in rows])
     os.makedirs(args.out, exist_ok=True)
-    config = {k: getattr(args, k) for k in ("seed", "epochs", "batch", "lr", "weight_decay", "max_pos_weight")}
+    config = {k: getattr(args, k) for k in ("encoder", "seed", "epochs", "batch", "lr", "weight_decay", "max_pos_weight")}
+    prefix = "ceiling" if args.encoder == "vision" else "ceiling-cnn"
     for k in [int(v) for v in args.folds.split(",")]:
-        path = os.path.join(args.out, f"ceiling.fold{k}.json")
+        path = os.path.join(args.out, f"{prefix}.fold{k}.json")
         if os.path.exists(path):
             log(f"fold {k}: done ({os.path.relpath(path, REPO_ROOT)})")
             continue
@@ -175,12 +209,12 @@ def main(argv=None) -> int:
         log(f"fold {k}: written in {doc['seconds']} s")
     docs = []
     for k in range(5):
-        p = os.path.join(args.out, f"ceiling.fold{k}.json")
+        p = os.path.join(args.out, f"{prefix}.fold{k}.json")
         if os.path.exists(p):
             with open(p) as fh:
                 docs.append(json.load(fh))
     s = summary(docs, list(DEFAULT_HELD_OUT))
-    with open(os.path.join(args.out, "ceiling.summary.json"), "w") as fh:
+    with open(os.path.join(args.out, f"{prefix}.summary.json"), "w") as fh:
         json.dump(s, fh, indent=1)
     log(f"seen mean AUC ({len(s['seen_main'])} findings, {s['images']} images): pooled {s['seen_mean_pooled']:.3f} "
         f"(CI {s['seen_mean_pooled_ci'][0]:.3f}-{s['seen_mean_pooled_ci'][1]:.3f}), per-fold average "
