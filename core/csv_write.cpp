@@ -62,7 +62,8 @@ std::string csv_results(const results_doc & doc) {
         for (const std::string & id : ids) {
             std::string cell;
             for (const results_finding & f : img.findings) {
-                if (f.id == id) cell = csv_number(f.probability);
+                // No probability for a finding without measured skill: the no_signal column names it.
+                if (f.id == id && !f.no_signal) cell = csv_number(f.probability);
             }
             cells.push_back(cell);
         }

@@ -34,7 +34,8 @@ static const char * const HELP =
     "  --top N                findings shown per image (default 5; 0: all)\n"
     "  --json                 write a results document (docs/results-schema.md) to stdout\n"
     "  --csv                  write one row per image to stdout: file, modality, error, no_signal,\n"
-    "                         then each finding's probability (UTF-8, '.' decimals; docs/labels.md)\n"
+    "                         then each finding's probability (empty for no_signal findings;\n"
+    "                         UTF-8, '.' decimals; docs/labels.md)\n"
     "  --anchors FILE         use an anchor table saved earlier instead of the package's\n"
     "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n";
 
