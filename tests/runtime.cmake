@@ -42,6 +42,13 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_label_formats.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_label_formats_work)
     set_tests_properties(test_label_formats PROPERTIES TIMEOUT 900)
+
+    # radz eval/classify --shard K/N and radz merge (docs/archives.md): 3 shards of 61 rows merge
+    # exactly into the unsharded eval; mismatched, missing, doubled shards; resume.
+    add_test(NAME test_cli_shard
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_shard.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shard_work)
+    set_tests_properties(test_cli_shard PROPERTIES TIMEOUT 900)
     if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results)
         add_test(NAME test_recipe_results_shipped
                  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz>

@@ -4,6 +4,7 @@
 #include "csv_write.h"
 #include "commands.h"
 #include "file_io.h"
+#include "shard.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,7 +38,14 @@ static const char * const HELP =
     "                         then each finding's probability (empty for no_signal findings;\n"
     "                         UTF-8, '.' decimals; docs/labels.md)\n"
     "  --anchors FILE         use an anchor table saved earlier instead of the package's\n"
-    "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n";
+    "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n"
+    "\n"
+    "whole archives (docs/archives.md):\n"
+    "  --shard K/N            only shard K of N of the inputs (FNV-1a 64 of each path as given,\n"
+    "                         modulo N); writes the shard's scores and results document into --out;\n"
+    "                         'radz merge' joins the shards into one results document\n"
+    "  --out DIR              the shards' folder (default: radz-shards)\n"
+    "  --resume               continue the shard from its partial file (images already scored kept)\n";
 
 struct user_finding {
     std::string              name;
@@ -88,6 +96,8 @@ int cmd_classify(int argc, char ** argv) {
     std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
     bool                      json = false;
     bool                      csv  = false;
+    std::string               shard_s, shard_out = "radz-shards";  // --shard K/N, --out DIR, --resume (shard.h)
+    bool                      shard_resume = false;
     std::vector<std::string> arg_list;  // argv with @FILE response files expanded
     std::vector<char *>      arg_ptrs;
     if (std::string err; !cli_inputs_expand_args(argc, argv, &arg_list, &err)) {
@@ -141,6 +151,13 @@ int cmd_classify(int argc, char ** argv) {
                 return cli_usage_error("classify", "--list needs a file ('-': standard input)");
             }
             cli_inputs_add_list(v, &inputs);
+        } else if (cli_take(argc, argv, &i, "--shard", &shard_s, &missing) ||
+                   cli_take(argc, argv, &i, "--out", &shard_out, &missing)) {
+            if (missing) {
+                return cli_usage_error("classify", a + " needs a value");
+            }
+        } else if (a == "--resume") {
+            shard_resume = true;
         } else if (a == "--json") {
             json = true;
         } else if (a == "--csv") {
@@ -153,6 +170,16 @@ int cmd_classify(int argc, char ** argv) {
     }
     if (json && csv) {
         return cli_usage_error("classify", "--json and --csv: choose one");
+    }
+    shard_spec shard;
+    if (std::string err; !shard_s.empty() && !shard_spec_parse(shard_s, &shard, &err)) {
+        return cli_usage_error("classify", err);
+    }
+    if (shard.n == 0 && shard_resume) {
+        return cli_usage_error("classify", "--resume needs --shard K/N");
+    }
+    if (shard.n > 0 && (json || csv)) {
+        return cli_usage_error("classify", "--shard writes its own files into --out: --json and --csv belong to 'radz merge'");
     }
     char * end = nullptr;
     long   top = std::strtol(top_s.c_str(), &end, 10);
@@ -206,6 +233,14 @@ int cmd_classify(int argc, char ** argv) {
                      s.pl.anchors.findings.size());
     }
 
+    if (shard.n > 0) {  // one shard: its scores and results document; radz merge joins them
+        shard_header h;
+        h.command = "classify";
+        h.spec    = shard;
+        h.args    = shard_recorded_args(argc, argv);
+        const int r = shard_classify(s, h, shard_out, shard_resume, inputs.files, inputs.files, modality, "classify");
+        return r == CLI_OK && !inputs.problems.empty() ? CLI_FAILED : r;
+    }
     results_doc doc = pipeline_results_doc(s.pl, "radz", "native");
     const int32_t failed =
         pipeline_classify_files(s.pl, inputs.files, modality, json, cli_progress_bar("classify"), &doc.images);

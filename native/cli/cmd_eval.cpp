@@ -6,6 +6,8 @@
 #include "json_util.h"
 #include "labels_csv.h"
 #include "metrics.h"
+#include "sha256.h"
+#include "shard.h"
 
 #include <cmath>
 #include <cstdio>
@@ -50,7 +52,15 @@ static const char * const HELP =
     "  --json                 write the metrics as JSON to stdout\n"
     "  --csv                  write the metrics as CSV to stdout (one row per finding, then the\n"
     "                         mean; UTF-8, '.' decimals; docs/labels.md)\n"
-    "  --save-results FILE    also write the results document of every image\n";
+    "  --save-results FILE    also write the results document of every image\n"
+    "\n"
+    "whole archives (docs/archives.md):\n"
+    "  --shard K/N            only shard K of N: the rows whose path hashes to it (FNV-1a 64 of the\n"
+    "                         path as written in the file, modulo N); writes the shard's scores and\n"
+    "                         results document into --out (no metrics: 'radz merge' computes them\n"
+    "                         over all shards)\n"
+    "  --out DIR              the shards' folder (default: radz-shards)\n"
+    "  --resume               continue the shard from its partial file (images already scored kept)\n";
 
 struct finding_eval {
     std::string          id, display;
@@ -107,12 +117,15 @@ static std::string quoted_list(const std::vector<std::string> & names) {
     return o;
 }
 
-int cmd_eval(int argc, char ** argv) {
+static int eval_run(int argc, char ** argv, const shard_merged * merged) {
     cli_common  opt;
     std::string csv, images_dir, modality, fold_s, limit_s, minpos_s = "3", save_results, ci_s = "1000", seed_s = "0";
     std::string sep_s, split_list, uncertain_s = "ignore", blank_s = "ignore";
     std::vector<labels_user_map> user_maps;
+    std::string err0;
     bool        json = false, csv_out = false;
+    std::string shard_s, shard_out = "radz-shards";  // --shard K/N, --out DIR, --resume (shard.h)
+    bool        shard_resume = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         std::string       err, map_s;
@@ -151,6 +164,13 @@ int cmd_eval(int argc, char ** argv) {
             if (missing) {
                 return cli_usage_error("eval", a + " needs a value");
             }
+        } else if (cli_take(argc, argv, &i, "--shard", &shard_s, &missing) ||
+                   cli_take(argc, argv, &i, "--out", &shard_out, &missing)) {
+            if (missing) {
+                return cli_usage_error("eval", a + " needs a value");
+            }
+        } else if (a == "--resume") {
+            shard_resume = true;
         } else if (a == "--json") {
             json = true;
         } else if (a == "--csv") {
@@ -168,6 +188,17 @@ int cmd_eval(int argc, char ** argv) {
     }
     if (json && csv_out) {
         return cli_usage_error("eval", "--json and --csv: choose one");
+    }
+    shard_spec shard;
+    if (!shard_s.empty() && !shard_spec_parse(shard_s, &shard, &err0)) {
+        return cli_usage_error("eval", err0);
+    }
+    if (shard.n == 0 && shard_resume) {
+        return cli_usage_error("eval", "--resume needs --shard K/N");
+    }
+    if (shard.n > 0 && (json || csv_out || !save_results.empty())) {
+        return cli_usage_error("eval", "--shard writes its own files into --out: --json, --csv and --save-results "
+                                       "belong to 'radz merge'");
     }
     long fold = -1, limit = -1, min_pos = 3;
     if (!fold_s.empty() && !parse_int(fold_s, 0, &fold)) {
@@ -242,8 +273,20 @@ int cmd_eval(int argc, char ** argv) {
         return CLI_FAILED;
     }
 
+    std::string labels_sha256;
+    if ((shard.n > 0 || merged) && !sha256_file_hex(csv, &labels_sha256, &err)) {
+        std::fprintf(stderr, "radz eval: %s\n", err.c_str());
+        return CLI_FAILED;
+    }
+    if (merged && (labels_sha256 != merged->header.labels_sha256 || (int64_t) rows.size() != merged->header.rows)) {
+        std::fprintf(stderr, "radz merge: %s changed since the shards ran (sha256 %s, the shards': %s; %zu rows, the shards': %lld)\n",
+                     csv.c_str(), labels_sha256.substr(0, 12).c_str(), merged->header.labels_sha256.substr(0, 12).c_str(),
+                     rows.size(), (long long) merged->header.rows);
+        return CLI_FAILED;
+    }
+
     cli_session s;
-    if (!cli_session_open(opt, json || csv_out, &s, &err)) {
+    if (!cli_session_open(opt, json || csv_out || merged, &s, &err)) {
         std::fprintf(stderr, "radz eval: %s\n", err.c_str());
         return CLI_FAILED;
     }
@@ -367,8 +410,36 @@ int cmd_eval(int argc, char ** argv) {
     for (const auto & r : rows) {
         paths.push_back(images_dir + "/" + r.path);
     }
-    const int32_t failed =
-        pipeline_classify_files(s.pl, paths, modality, !save_results.empty(), cli_progress_bar("eval"), &doc.images);
+    if (shard.n > 0) {  // one shard: its scores and results document, the metrics come from radz merge
+        shard_header h;
+        h.command       = "eval";
+        h.spec          = shard;
+        h.labels        = csv;
+        h.labels_sha256 = labels_sha256;
+        h.args          = shard_recorded_args(argc, argv);
+        std::vector<std::string> keys;
+        for (const auto & r : rows) {
+            keys.push_back(r.path);
+        }
+        return shard_classify(s, h, shard_out, shard_resume, paths, keys, modality, "eval");
+    }
+    int32_t failed = 0;
+    if (merged) {  // radz merge: every row's image from the shards (exact logits), nothing classified
+        if (merged->header.manifest_sha256 != s.pkg.manifest_sha256 || merged->header.variant != s.pl.variant.name ||
+            merged->header.anchors_sha256 != s.pl.anchors_sha256) {
+            std::fprintf(stderr, "radz merge: the shards ran %s %s (anchors %s), this package is %s %s (anchors %s)\n",
+                         merged->header.package.c_str(), merged->header.variant.c_str(),
+                         merged->header.anchors_sha256.substr(0, 12).c_str(), s.pkg.name.c_str(),
+                         s.pl.variant.name.c_str(), s.pl.anchors_sha256.substr(0, 12).c_str());
+            return CLI_FAILED;
+        }
+        for (const auto & r : merged->by_row) {
+            doc.images.push_back(r.image);
+            failed += r.image.error ? 1 : 0;
+        }
+    } else {
+        failed = pipeline_classify_files(s.pl, paths, modality, !save_results.empty(), cli_progress_bar("eval"), &doc.images);
+    }
     std::vector<int32_t>     truth, predicted;
     std::vector<std::string> groups;   // bootstrap groups of the scored images: patients, else images
     const bool               by_patient = !set.patient_source.empty();
@@ -670,4 +741,12 @@ int cmd_eval(int argc, char ** argv) {
         }
     }
     return failed == 0 ? CLI_OK : CLI_FAILED;
+}
+
+int cmd_eval(int argc, char ** argv) {
+    return eval_run(argc, argv, nullptr);
+}
+
+int eval_run_merged(int argc, char ** argv, const shard_merged & merged) {
+    return eval_run(argc, argv, &merged);
 }

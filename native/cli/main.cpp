@@ -14,6 +14,7 @@ static const char * const USAGE =
     "commands:\n"
     "  classify IMAGE...          score images against the findings of a modality\n"
     "  eval LABELS.csv --images DIR   AUC, F1 and accuracy over a labelled set\n"
+    "  merge SHARDS...            join the shards of an eval or classify run (--shard K/N)\n"
     "  compare A.json B.json      compare two results documents within tolerances\n"
     "  info                       the model package, its variants and findings, the providers\n"
     "  bench [IMAGE]              speed by stage and variant, GEMM rate, cost of many findings\n"
@@ -43,6 +44,9 @@ int main(int argc, char ** argv) {
     }
     if (!std::strcmp(cmd, "eval")) {
         return cmd_eval(argc - 1, argv + 1);
+    }
+    if (!std::strcmp(cmd, "merge")) {
+        return cmd_merge(argc - 1, argv + 1);
     }
     if (!std::strcmp(cmd, "compare")) {
         return cmd_compare(argc - 1, argv + 1);
