@@ -69,26 +69,31 @@ double metrics_youden_threshold(const std::vector<double> & scores, const std::v
     for (size_t i = 0; i < n; i++) (labels[i] ? P : N)++;
     if (j) *j = k_nan;
     if (P == 0 || N == 0) return k_nan;
+    for (size_t i = 0; i < n; i++) {
+        if (!std::isfinite(scores[i])) return k_nan;
+    }
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
     int64_t tp = 0, fp = 0;
-    int64_t best_num = std::numeric_limits<int64_t>::min();  // J * P * N = tp*N - fp*P, exact
+    double best_j = -std::numeric_limits<double>::infinity();
     double best_t = k_nan;
     size_t i = 0;
     while (i < n) {
-        const double t = scores[order[i]];
-        while (i < n && scores[order[i]] == t) {
+        const double cut = scores[order[i]];
+        while (i < n && scores[order[i]] == cut) {
             (labels[order[i]] ? tp : fp)++;
             i++;
         }
-        const int64_t num = tp * N - fp * P;
-        if (num >= best_num) {  // >=: the smallest threshold among equal J
-            best_num = num;
-            best_t = t;
+        // J in float64 as tp/P - fp/N, the recipe's arithmetic (scripts/radz/export.py youden),
+        // so that both sides break ties of J alike.
+        const double cut_j = (double) tp / (double) P - (double) fp / (double) N;
+        if (cut_j > best_j) {  // >: the first maximum from the highest cut down
+            best_j = cut_j;
+            best_t = i < n ? (cut + scores[order[i]]) / 2 : cut - 1e-6;
         }
     }
-    if (j) *j = (double) best_num / ((double) P * (double) N);
+    if (j) *j = best_j;
     return best_t;
 }
 

@@ -28,8 +28,11 @@ struct metrics_counts {
 metrics_counts metrics_at_threshold(const std::vector<double> & scores, const std::vector<int32_t> & labels,
                                     double threshold);
 
-// The threshold maximising Youden's J = sensitivity + specificity - 1 over the distinct scores
-// (the smallest such score on ties of J). NaN when a class is absent; *j gets the J.
+// The operating point of docs/model-package.md section 6 (the recipe's export.youden, the same
+// cases checked on both sides: tests/data/youden_cases.json): for the rule score >= cut over the
+// distinct scores, J = tp/P - fp/N in float64; the first maximum from the highest cut down; the
+// threshold returned is the midpoint between that cut and the next lower score (the cut - 1e-6
+// when it is the lowest). NaN when a class is absent or a score is not finite; *j gets the J.
 double metrics_youden_threshold(const std::vector<double> & scores, const std::vector<int32_t> & labels,
                                 double * j = nullptr);
 

@@ -1,9 +1,12 @@
-# Recipe data tests (scripts/radz: text, bpe, splits). Python + node, no build needed.
+# Recipe data tests (scripts/radz: text, bpe, splits, the Youden operating point). Python +
+# node, no build needed.
 # Included by tests/CMakeLists.txt.
 if (NOT EMSCRIPTEN)
     add_test(NAME recipe_bpe COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_bpe.py)
     add_test(NAME recipe_text_leaks COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_text_leaks.py)
     add_test(NAME recipe_splits COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_splits.py)
-    set_tests_properties(recipe_bpe recipe_text_leaks PROPERTIES TIMEOUT 300)
+    # export.youden on tests/data/youden_cases.json, the cases test_metrics checks the C++ one on
+    add_test(NAME recipe_youden COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_youden.py)
+    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden PROPERTIES TIMEOUT 300)
     set_tests_properties(recipe_splits PROPERTIES TIMEOUT 600)
 endif()

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "file_io.h"
 #include "metrics.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -50,14 +53,32 @@ TEST_CASE("metrics at a threshold (score >= threshold is positive)") {
     CHECK(std::isnan(no_pos.f1));
 }
 
-TEST_CASE("Youden threshold") {
-    // J*P*N by threshold: 0.8 -> 3, 0.4 -> 0, 0.35 -> 3, 0.1 -> 0; ties keep the smaller threshold
+// The cases the recipe's export.youden is checked against too (tests/test_youden.py).
+TEST_CASE("Youden threshold: the shared cases of tests/data/youden_cases.json") {
+    const std::string path = std::string(RADZ_SOURCE_DIR) + "/tests/data/youden_cases.json";
+    std::string       text, err;
+    REQUIRE(file_read_text(path, &text, 1 << 20, &err));
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    REQUIRE(doc.at("cases").size() >= 10);
+    for (const auto & c : doc.at("cases")) {
+        INFO(c.at("name").get<std::string>());
+        const std::vector<double>  scores = c.at("scores").get<std::vector<double>>();
+        const std::vector<int32_t> labels = c.at("labels").get<std::vector<int32_t>>();
+        double                     j      = 0.0;
+        const double               t      = metrics_youden_threshold(scores, labels, &j);
+        if (c.at("threshold").is_null()) {
+            CHECK(std::isnan(t));
+            CHECK(std::isnan(j));
+        } else {
+            CHECK(t == Approx(c.at("threshold").get<double>()).margin(1e-12).epsilon(0));
+            CHECK(j == Approx(c.at("j").get<double>()).margin(1e-12).epsilon(0));
+        }
+    }
+}
+
+TEST_CASE("Youden threshold: a score that is not finite gives NaN") {
     double j = 0.0;
-    CHECK(metrics_youden_threshold(k_scores, k_labels, &j) == 0.35);
-    CHECK(j == 1.0 / 3.0);
-    CHECK(metrics_youden_threshold({ 0.1, 0.2, 0.9, 0.95 }, { 0, 0, 1, 1 }, &j) == 0.9);
-    CHECK(j == 1.0);
-    CHECK(std::isnan(metrics_youden_threshold({ 0.1, 0.2 }, { 1, 1 }, &j)));
+    CHECK(std::isnan(metrics_youden_threshold({ 0.1, std::nan("") }, { 0, 1 }, &j)));
     CHECK(std::isnan(j));
 }
 

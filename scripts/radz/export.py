@@ -201,11 +201,19 @@ class Runner:
 
 # ---------------------------------------------------------------- calibration (section 6)
 
-def youden_threshold(c: np.ndarray, y: np.ndarray) -> float:
-    """Cosine maximising TPR - FPR for the rule c >= threshold (midpoint between neighbouring values)."""
+def youden(c: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(threshold, J) of docs/model-package.md section 6, as core/metrics.cpp's
+    metrics_youden_threshold: for the rule c >= cut over the distinct values of c, J = tp/P - fp/N
+    in float64; the first maximum from the highest cut down; the threshold is the midpoint between
+    that cut and the next lower value (the cut - 1e-6 when it is the lowest). NaN, NaN when a class
+    is absent or a score is not finite. tests/data/youden_cases.json checks both sides."""
+    c = np.asarray(c, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    pos, neg = int(y.sum()), int((1 - y).sum())
+    if pos == 0 or neg == 0 or not np.all(np.isfinite(c)):
+        return math.nan, math.nan
     order = np.argsort(-c, kind="stable")
     cs, ys = c[order], y[order]
-    pos, neg = max(1, int(ys.sum())), max(1, int((1 - ys).sum()))
     tp = np.cumsum(ys)
     fp = np.cumsum(1 - ys)
     j = tp / pos - fp / neg
@@ -214,8 +222,13 @@ def youden_threshold(c: np.ndarray, y: np.ndarray) -> float:
     j = np.where(distinct, j, -np.inf)
     i = int(np.argmax(j))
     if i + 1 < len(cs):
-        return float((cs[i] + cs[i + 1]) / 2)
-    return float(cs[i] - 1e-6)
+        return float((cs[i] + cs[i + 1]) / 2), float(j[i])
+    return float(cs[i] - 1e-6), float(j[i])
+
+
+def youden_threshold(c: np.ndarray, y: np.ndarray) -> float:
+    """The operating point of a finding calibrated with labels (see youden)."""
+    return youden(c, y)[0]
 
 
 def logistic_slope(x: np.ndarray, y: np.ndarray, iters: int = 50, l2: float = 1e-4) -> float:
