@@ -56,6 +56,7 @@ debs=(
     libstb-dev catch2 nlohmann-json3-dev
     libimgui-dev libsdl2-dev xvfb imagemagick
     emscripten chromium
+    clang libclang-rt-14-dev
 )
 missing=()
 for p in "${debs[@]}"; do

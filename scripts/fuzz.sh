@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of outside bytes (tests/fuzz/) with libFuzzer for a set time per target,
+# one target at a time, nice'd, resumable, then writes docs/results/fuzzing.md.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default 600 s, every target
+#   nohup scripts/fuzz.sh 600 > build-fuzz/fuzz.log 2>&1 &
+#   scripts/fuzz.sh --report                              only rewrite docs/results/fuzzing.md
+#
+# Builds build-fuzz/ (clang, RADZ_FUZZ=ON) when needed. Each target runs in chunks of CHUNK
+# seconds (default 60) over its working corpus build-fuzz/fuzz/corpus/<target>/ (started from
+# the committed tests/fuzz/corpus/<target>/ and kept between runs: a second run resumes),
+# writing what it finds to build-fuzz/fuzz/artifacts/<target>/ (crash-*, leak-*, timeout-*,
+# oom-*) and one line per chunk to build-fuzz/fuzz/stats.tsv (seconds, executions, edges,
+# features, corpus size), from which the report is written. A crash ends its chunk; the next
+# chunk goes on fuzzing. Each crash must be fixed and its file committed under
+# tests/fuzz/regressions/<target>/ (tests/test_fuzz_corpus.cpp runs it).
+#
+# Environment: FUZZ_BUILD_DIR (build-fuzz), CHUNK (60), NICE (10), FUZZ_JOBS (build jobs, 2),
+# RADZ_FUZZ_PACKAGE (the package the package targets mutate; default build/quick-package).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
+CHUNK=${CHUNK:-60}
+NICE=${NICE:-10}
+JOBS=${FUZZ_JOBS:-2}
+ALL_TARGETS=(image tokenizer_json tokenizer_encode manifest anchors results labels_csv evidence package package_fixup)
+WORK=$BUILD/fuzz
+STATS=$WORK/stats.tsv
+REPORT=docs/results/fuzzing.md
+
+dict_of() {
+    case "$1" in
+        image) echo tests/fuzz/dict/image.dict ;;
+        labels_csv) echo tests/fuzz/dict/csv.dict ;;
+        tokenizer_encode|package|package_fixup) echo "" ;;
+        *) echo tests/fuzz/dict/json.dict ;;
+    esac
+}
+
+build() {
+    if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+        cmake -S . -B "$BUILD" -DRADZ_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+            -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" || return 1
+    fi
+    nice -n "$NICE" cmake --build "$BUILD" -j"$JOBS"
+}
+
+# run_chunk TARGET SECONDS: one libFuzzer run; appends its figures to stats.tsv.
+run_chunk() {
+    local t=$1 secs=$2 bin="$BUILD/tests/fuzz/fuzz_$1" log dict args
+    mkdir -p "$WORK/corpus/$t" "$WORK/artifacts/$t" "$WORK/logs"
+    log=$WORK/logs/$t.last.log
+    dict=$(dict_of "$t")
+    args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1
+          -artifact_prefix="$WORK/artifacts/$t/")
+    [ -n "$dict" ] && args+=(-dict="$dict")
+    local t0=$(date +%s)
+    nice -n "$NICE" "$bin" "${args[@]}" "$WORK/corpus/$t" tests/fuzz/corpus/"$t" \
+        $( [ -d tests/fuzz/regressions/"$t" ] && echo tests/fuzz/regressions/"$t" ) >"$log" 2>&1
+    local rc=$? dt=$(($(date +%s) - t0))
+    cat "$log" >>"$WORK/logs/$t.log"
+    local execs cov ft
+    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    ft=$(grep -o 'ft: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    local n_corpus
+    n_corpus=$(find "$WORK/corpus/$t" -type f | wc -l)
+    printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\n' "$(date -u +%FT%TZ)" "$t" "$dt" "${execs:-0}" "${cov:-0}" "${ft:-0}" \
+        "$n_corpus" "$rc" >>"$STATS"
+    echo "$t: ${dt} s, ${execs:-0} executions, cov ${cov:-0}, ft ${ft:-0}, corpus $n_corpus, exit $rc"
+    if [ $rc != 0 ]; then
+        grep -E 'ERROR: |SUMMARY: |fuzz invariant failed|Test unit written' "$log" | head -5
+    fi
+}
+
+report() {
+    python3 - "$STATS" "$WORK" "$REPORT" "${CMD_LINE:-scripts/fuzz.sh}" <<'PY'
+import collections, os, sys
+stats, work, out, cmd = sys.argv[1:5]
+rows = collections.OrderedDict()
+if os.path.exists(stats):
+    for line in open(stats):
+        p = line.rstrip("\n").split("\t")
+        if len(p) == 8:
+            rows.setdefault(p[1], []).append(p)
+order = ["image", "tokenizer_json", "tokenizer_encode", "manifest", "anchors", "results", "labels_csv",
+         "evidence", "package", "package_fixup"]
+L = []
+L.append("Written by `%s` (libFuzzer, clang 14, `-fsanitize=fuzzer,address,undefined`, `-O1`; the"
+         " targets are described in `tests/fuzz/fuzz_targets.h`). Each target ran alone under `nice`"
+         " on a shared 2-core machine, in chunks that resume from the corpus kept in `build-fuzz/fuzz/`;"
+         " CPU-seconds below are wall seconds of one single-threaded process, so they are an upper"
+         " bound of the CPU it got when the machine was loaded." % cmd)
+L.append("")
+L.append("| target | seconds | executions | edges (cov) | features (ft) | corpus files | crashes | leaks | timeouts | ooms |")
+L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for t in order + [t for t in rows if t not in order]:
+    r = rows.get(t, [])
+    secs = sum(int(x[2]) for x in r)
+    execs = sum(int(x[3]) for x in r)
+    cov = r[-1][4] if r else "-"
+    ft = r[-1][5] if r else "-"
+    ncorp = r[-1][6] if r else "-"
+    art = os.path.join(work, "artifacts", t)
+    names = os.listdir(art) if os.path.isdir(art) else []
+    cnt = lambda k: sum(1 for n in names if n.startswith(k))
+    L.append("| %s | %d | %d | %s | %s | %s | %d | %d | %d | %d |" % (t, secs, execs, cov, ft, ncorp, cnt("crash-"),
+             cnt("leak-"), cnt("timeout-"), cnt("oom-")))
+L.append("")
+L.append("## Coverage over time")
+L.append("")
+L.append("Edges (libFuzzer's `cov:`) at the end of each chunk, by cumulative seconds: where the"
+         " figures stop growing, the target's reachable code is covered by its corpus.")
+L.append("")
+for t in order:
+    r = rows.get(t, [])
+    if not r:
+        continue
+    acc, pts = 0, []
+    for x in r:
+        acc += int(x[2])
+        pts.append("%d s: %s" % (acc, x[4]))
+    L.append("- `%s`: %s" % (t, ", ".join(pts)))
+L.append("")
+# Between the markers only: the rest of the file (what the crashes were and what fixed them, the
+# planted-bug checks) is written by hand.
+begin, end = "<!-- scripts/fuzz.sh: begin -->", "<!-- scripts/fuzz.sh: end -->"
+body = begin + "\n" + "\n".join(L) + end
+old = open(out).read() if os.path.exists(out) else "# Fuzzing\n\n" + begin + "\n" + end + "\n"
+if begin not in old or end not in old:
+    old = old.rstrip("\n") + "\n\n" + begin + "\n" + end + "\n"
+i, j = old.index(begin), old.index(end) + len(end)
+with open(out, "w") as f:
+    f.write(old[:i] + body + old[j:])
+print("wrote", out)
+PY
+}
+
+if [ "${1:-}" = "--report" ]; then
+    report
+    exit $?
+fi
+
+SECS=${1:-600}
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} = 0 ] && TARGETS=("${ALL_TARGETS[@]}")
+for t in "${TARGETS[@]}"; do
+    case " ${ALL_TARGETS[*]} " in *" $t "*) ;; *) echo "fuzz.sh: unknown target '$t' (targets: ${ALL_TARGETS[*]})" >&2; exit 2 ;; esac
+done
+build || { echo "fuzz.sh: the build failed" >&2; exit 1; }
+mkdir -p "$WORK"
+for t in "${TARGETS[@]}"; do
+    left=$SECS
+    while [ "$left" -gt 0 ]; do
+        c=$CHUNK
+        [ "$left" -lt "$c" ] && c=$left
+        run_chunk "$t" "$c"
+        left=$((left - c))
+    done
+done
+report

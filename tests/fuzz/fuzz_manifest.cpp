@@ -1,0 +1,25 @@
+// Fuzz target: manifest.json (core/package.h, package_parse_manifest).
+#include "fuzz_targets.h"
+#include "package.h"
+
+int fuzz_manifest(const uint8_t * data, size_t size) {
+    radz_package pkg;
+    std::string err;
+    if (!package_parse_manifest(std::string((const char *) data, size), &pkg, &err)) {
+        FUZZ_CHECK(!err.empty() && err.find('\n') == std::string::npos);
+        return 0;
+    }
+    FUZZ_CHECK(pkg.format_version == 0 || pkg.format_version == 1);
+    FUZZ_CHECK(package_k(pkg) >= 1 && package_k(pkg) <= 16);
+    FUZZ_CHECK(package_variant(pkg, "") != nullptr);
+    for (const std::string & name : package_variant_names(pkg)) {
+        const package_variant_info * v = package_variant(pkg, name);
+        FUZZ_CHECK(v != nullptr);
+        for (const std::string * p : { &v->vision, &v->decoder, &v->embeddings, &v->anchors, &v->reference }) {
+            FUZZ_CHECK(package_file_find(pkg, *p) != nullptr);
+        }
+    }
+    for (const package_modality & m : pkg.modalities) FUZZ_CHECK(package_modality_find(pkg, m.id) != nullptr);
+    FUZZ_CHECK(package_file_find(pkg, pkg.tokenizer_file) != nullptr);
+    return 0;
+}
