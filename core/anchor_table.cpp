@@ -435,11 +435,3 @@ bool reference_features_from_bytes(const uint8_t * bytes, size_t size, int32_t f
     *ref = std::move(r);
     return true;
 }
-
-bool reference_features_load(const std::string & path, int32_t feature_dim,
-                             const std::map<std::string, std::pair<int64_t, int64_t>> & rows,
-                             reference_features * ref, std::string * err) {
-    std::vector<uint8_t> bytes;
-    if (!file_read_bytes(path, &bytes, (uint64_t) 1 << 31, err)) return false;
-    return reference_features_from_bytes(bytes.data(), bytes.size(), feature_dim, rows, file_base_name(path), ref, err);
-}

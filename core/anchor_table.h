@@ -147,11 +147,9 @@ std::string dkam_fill_template(const std::string & tmpl, const std::string & mod
 // A user finding's id from its name: spaces become '_'.
 std::string anchor_id_from_name(const std::string & name);
 
-// Reference features from bytes / a file. Size must be a multiple of 4*feature_dim; each range
-// must satisfy 0 <= begin < end <= n_rows. name is used in errors.
+// Reference features from bytes (the pipeline reads the file through its reader). Size must be
+// a multiple of 4*feature_dim; each range must satisfy 0 <= begin < end <= n_rows. name is used
+// in errors.
 bool reference_features_from_bytes(const uint8_t * bytes, size_t size, int32_t feature_dim,
                                    const std::map<std::string, std::pair<int64_t, int64_t>> & rows,
                                    const std::string & name, reference_features * ref, std::string * err);
-bool reference_features_load(const std::string & path, int32_t feature_dim,
-                             const std::map<std::string, std::pair<int64_t, int64_t>> & rows,
-                             reference_features * ref, std::string * err);

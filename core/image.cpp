@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include <chrono>
 #include <climits>
 #include <cstring>
 
@@ -424,17 +425,24 @@ void image_resize_area(const image_u8 & grey, int32_t out_w, int32_t out_h, std:
 
 bool image_preprocess(const uint8_t * bytes, size_t size, const image_limits & limits,
                       int32_t out_w, int32_t out_h, std::vector<float> * pixels,
-                      image_header * header, std::string * err, std::string * err_code) {
+                      image_header * header, std::string * err, std::string * err_code,
+                      double * ms_decode) {
+    const auto t0 = std::chrono::steady_clock::now();
+    // image_decode probes first itself: the separate probe only when the caller wants the header.
     image_header hdr;
-    if (!image_probe(bytes, size, limits, &hdr, err, err_code)) {
+    if (header && !image_probe(bytes, size, limits, &hdr, err, err_code)) {
         return false;
     }
     image_u8 img;
     if (!image_decode(bytes, size, limits, &img, err, err_code)) {
         return false;
     }
+    if (ms_decode) {
+        *ms_decode = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
     image_u8 grey;
     image_to_grey(img, &grey);
+    img = image_u8();  // the decoded image is no longer needed: free it before resizing
     image_resize_area(grey, out_w, out_h, pixels);
     if (header) {
         *header = hdr;

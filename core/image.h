@@ -62,8 +62,11 @@ void image_to_grey(const image_u8 & img, image_u8 * grey);
 // Works for up- and downscaling. Requires grey.channels == 1.
 void image_resize_area(const image_u8 & grey, int32_t out_w, int32_t out_h, std::vector<float> * out);
 
-// The whole section 2: decode, grey, resize. pixels gets out_w*out_h floats (row-major);
-// header (optional) gets the original size and format.
+// The whole section 2: decode, grey, resize; the one preprocessing of every front end (the
+// pipeline, bench, the tests). pixels gets out_w*out_h floats (row-major); header (optional)
+// gets the original size and format; ms_decode (optional) the milliseconds spent decoding (the
+// rest of the call is grey + resize).
 bool image_preprocess(const uint8_t * bytes, size_t size, const image_limits & limits,
                       int32_t out_w, int32_t out_h, std::vector<float> * pixels,
-                      image_header * header, std::string * err, std::string * err_code = nullptr);
+                      image_header * header, std::string * err, std::string * err_code = nullptr,
+                      double * ms_decode = nullptr);

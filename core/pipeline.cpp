@@ -564,18 +564,18 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
     image_limits lim;
     lim.max_side       = pl.pkg.image.max_side;
     lim.max_file_bytes = pl.pkg.image.max_file_bytes;
-    image_u8 img, grey;
-    if (!image_decode(bytes, size, lim, &img, &e, &code)) {
+    image_header       hdr;
+    std::vector<float> pixels;
+    double             ms_decode = 0.0;
+    const double       t_img     = now_ms();
+    if (!image_preprocess(bytes, size, lim, pl.pkg.image.width, pl.pkg.image.height, &pixels, &hdr, &e, &code,
+                          &ms_decode)) {
         return fail(code.empty() ? "decode" : code, name + ": " + e);
     }
-    out->width         = img.width;
-    out->height        = img.height;
-    const double t_dec = now_ms();
-    image_to_grey(img, &grey);
-    img = image_u8();
-    std::vector<float> pixels;
-    image_resize_area(grey, pl.pkg.image.width, pl.pkg.image.height, &pixels);
+    out->width         = hdr.width;
+    out->height        = hdr.height;
     const double t_pre = now_ms();
+    const double t_dec = t_img + ms_decode;  // decode: from the start to the end of decoding
 
     std::vector<float> feature;
     double             ms_vision = 0.0, ms_decoder = 0.0;
@@ -589,16 +589,7 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
     }
     out->findings.clear();
     for (const auto & s : scores) {
-        results_finding f;
-        f.id          = s.id;
-        f.display     = s.display;
-        f.cosine      = s.cosine;
-        f.logit       = s.logit;
-        f.probability = s.probability;
-        f.calibrated  = s.calibrated;
-        f.no_signal   = s.no_signal;
-        f.source      = s.source;
-        out->findings.push_back(f);
+        out->findings.push_back(scoring_result_entry(s));
     }
     if (keep_feature) {
         out->feature = feature;

@@ -49,11 +49,6 @@ struct pipeline {
     std::string                                      anchors_sha256;
 };
 
-// Stage times of one image, milliseconds.
-struct pipeline_timings {
-    double decode = 0.0, preprocess = 0.0, vision = 0.0, decoder = 0.0, score = 0.0, total = 0.0;
-};
-
 // Opens `variant_name` ("" = the default) of a package loaded with package_load (or parsed
 // with package_parse_manifest): reads and checks the embeddings, tokenizer, reference features
 // and anchor table, checks the table's binding, opens both graphs on `be` and checks their

@@ -65,3 +65,16 @@ int32_t scoring_top1(const std::vector<finding_score> & scores) {
     }
     return best;
 }
+
+results_finding scoring_result_entry(const finding_score & s) {
+    results_finding f;
+    f.id          = s.id;
+    f.display     = s.display;
+    f.cosine      = s.cosine;
+    f.logit       = s.logit;
+    f.probability = s.probability;
+    f.calibrated  = s.calibrated;
+    f.no_signal   = s.no_signal;
+    f.source      = s.source;
+    return f;
+}

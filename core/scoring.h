@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "anchor_table.h"
+#include "results.h"
 
 struct finding_score {
     int32_t     index = -1;  // in the anchor table
@@ -39,3 +40,8 @@ bool scoring_score_image(const anchor_table & table, const std::string & modalit
 
 // Index into scores of the largest logit (first on ties); -1 when empty.
 int32_t scoring_top1(const std::vector<finding_score> & scores);
+
+// The results document's entry for a score (docs/results-schema.md findings[]): the one copy of
+// a score into a result, used by the pipeline and by front ends that score again from a kept
+// feature (the app after a finding is edited).
+results_finding scoring_result_entry(const finding_score & s);
