@@ -18,9 +18,7 @@ static const char * const USAGE =
     "  compare A.json B.json      compare two results documents within tolerances\n"
     "  info                       the model package, its variants and findings, the providers\n"
     "  bench [IMAGE]              speed by stage and variant, GEMM rate, cost of many findings\n"
-#ifdef RADZ_HAVE_CMD_TOKENIZE
     "  tokenize                   encode and decode text with a tokenizer.json\n"
-#endif
     "\n"
     "'radz <command> --help' for a command's options. Exit codes: 0 success, 1 an input failed,\n"
     "2 usage error.\n";
@@ -57,11 +55,9 @@ int main(int argc, char ** argv) {
     if (!std::strcmp(cmd, "bench")) {
         return cmd_bench(argc - 1, argv + 1);
     }
-#ifdef RADZ_HAVE_CMD_TOKENIZE
     if (!std::strcmp(cmd, "tokenize")) {
         return cmd_tokenize(argc - 1, argv + 1);
     }
-#endif
     std::fprintf(stderr, "radz: unknown command '%s' (try 'radz --help')\n", cmd);
     return 2;
 }

@@ -3,7 +3,7 @@
 // starts the module (radz_web.mjs) and answers the page's requests one at a time: an
 // asyncified export must never be re-entered, so every request waits in one queue.
 //
-// Messages in:  {id, type: "open", model, forceWasm, threads}
+// Messages in:  {id, type: "open", model, backend: "auto" | "wasm" | "webgpu", threads}
 //               {id, type: "classify", name, bytes | sample, modality}
 //               {id, type: "add_finding", modality, name, descriptions}
 //               {id, type: "remove_finding", modality, findingId}
