@@ -8,6 +8,17 @@ namespace {
 struct sax_keep_error : nlohmann::detail::json_sax_dom_parser<json> {
     std::string message;
     explicit sax_keep_error(json & j) : nlohmann::detail::json_sax_dom_parser<json>(j, false) {}
+    // Nesting beyond json_max_depth is refused while parsing, before the DOM grows deeper.
+    int depth = 0;
+    bool enter() {
+        if (++depth <= json_max_depth) return true;
+        message = "nested deeper than " + std::to_string(json_max_depth) + " levels";
+        return false;
+    }
+    bool start_object(std::size_t n) { return enter() && json_sax_dom_parser::start_object(n); }
+    bool start_array(std::size_t n) { return enter() && json_sax_dom_parser::start_array(n); }
+    bool end_object() { depth--; return json_sax_dom_parser::end_object(); }
+    bool end_array() { depth--; return json_sax_dom_parser::end_array(); }
     template <class Exception>
     bool parse_error(std::size_t, const std::string &, const Exception & ex) {
         message = ex.what();

@@ -12,7 +12,12 @@
 
 using json = nlohmann::ordered_json;
 
-// Parses text; on a syntax error returns false with "<name>: not valid JSON (<reason>)".
+// Deepest nesting of objects and arrays json_parse_text accepts (the package's documents need
+// fewer than 10 levels).
+constexpr int json_max_depth = 64;
+
+// Parses text; on a syntax error returns false with "<name>: not valid JSON (<reason>)"; nesting
+// deeper than json_max_depth: "<name>: not valid JSON (nested deeper than 64 levels)".
 bool json_parse_text(const std::string & text, const std::string & name, json * out, std::string * err);
 
 // A short rendering of a value for messages: "\"abc\"", "3", "an object", "an array", "null".

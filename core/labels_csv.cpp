@@ -65,6 +65,7 @@ bool csv_parse(const std::string & text, const std::string & name, csv_table * t
     while (i < n) {
         // one record
         const int64_t start_line = line;
+        const size_t record_start = i;
         std::vector<std::string> fields;
         std::string field;
         bool end_of_record = false;
@@ -110,6 +111,10 @@ bool csv_parse(const std::string & text, const std::string & name, csv_table * t
                 if (!field.empty()) all_empty = false;
             }
             fields.push_back(field);
+            if (i - record_start > csv_max_record_bytes) {
+                return fail(err, name + ": line " + std::to_string(start_line) + ": a record longer than the limit of " +
+                                     std::to_string(csv_max_record_bytes) + " bytes");
+            }
             if (i >= n) {
                 end_of_record = true;
             } else if (text[i] == s) {

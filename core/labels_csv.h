@@ -19,6 +19,7 @@
 // column 2: unterminated quoted field".
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -34,6 +35,10 @@ struct csv_table {
 
 // sep: ',', ';' or '\t', or 0 to detect it: the one of the three found most often outside
 // quotes in the header line (',' when none or on ties).
+// A record (one line, or several when a quoted field holds line ends) longer than this is refused:
+// "<name>: line N: a record longer than the limit of 1048576 bytes".
+constexpr size_t csv_max_record_bytes = 1048576;
+
 bool csv_parse(const std::string & text, const std::string & name, csv_table * table, std::string * err, char sep = 0);
 
 // "comma", "semicolon", "tab".

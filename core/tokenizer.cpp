@@ -1417,7 +1417,32 @@ void set_err(std::string * err, const std::string & msg) {
 // ---------------------------------------------------------------------------------------------
 // Public API.
 
+// Deepest nesting of [ and { outside strings (stops counting past limit + 1).
+static int json_nesting_depth(const std::string & text, int limit) {
+    int depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size() && deepest <= limit; i++) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') i++;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
 radz_tokenizer * tokenizer_load_json(const std::string & json_text, std::string * err) {
+    if (json_nesting_depth(json_text, tokenizer_max_json_depth) > tokenizer_max_json_depth) {
+        set_err(err, "tokenizer.json: not valid JSON: nested deeper than " + std::to_string(tokenizer_max_json_depth) +
+                     " levels");
+        return nullptr;
+    }
     json root = json::parse(json_text, nullptr, false);
     if (root.is_discarded()) {
         // Parse again with exceptions on, only to get the position of the error.
@@ -1462,6 +1487,12 @@ bool tokenizer_encode(const radz_tokenizer * tok, const std::string & text, bool
                       std::vector<int32_t> * ids, std::string * err) {
     if (!tok || !ids) {
         set_err(err, "tokenizer_encode: null argument");
+        return false;
+    }
+    if (text.size() > tokenizer_max_text_bytes) {
+        ids->clear();
+        set_err(err, "text is " + std::to_string(text.size()) + " bytes, longer than the limit of " +
+                         std::to_string(tokenizer_max_text_bytes));
         return false;
     }
     try {

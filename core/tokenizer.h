@@ -19,18 +19,26 @@
 //   tokenizer.json: model.merges[12]: expected "a b" or ["a","b"], found 42
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 struct radz_tokenizer;
 
+// Limits of the contract: tokenizer.json nesting (a real one needs fewer than 10 levels) and
+// the text one encode call takes (finding names and descriptions are far shorter; the pipeline
+// keeps sequence.max_text_tokens tokens). Beyond them: one-line errors, nothing allocated.
+constexpr int    tokenizer_max_json_depth = 64;
+constexpr size_t tokenizer_max_text_bytes = 1048576;
+
 // Loads a tokenizer.json file / text. Returns nullptr on error.
 radz_tokenizer * tokenizer_load_file(const std::string & path, std::string * err);
 radz_tokenizer * tokenizer_load_json(const std::string & json_text, std::string * err);
 void             tokenizer_free(radz_tokenizer * tok);
 
-// Text -> ids. add_special: apply the post-processor's special tokens (e.g. LLaMA's BOS <s>).
+// Text -> ids (text of at most tokenizer_max_text_bytes: "text is N bytes, longer than the limit
+// of 1048576"). add_special: apply the post-processor's special tokens (e.g. LLaMA's BOS <s>).
 // Added tokens written in the text (e.g. "<s>") are always recognised, as in `tokenizers`.
 bool tokenizer_encode(const radz_tokenizer * tok, const std::string & text, bool add_special,
                       std::vector<int32_t> * ids, std::string * err);

@@ -4,7 +4,8 @@
 #   2. the native build with AddressSanitizer + UBSan (build/);
 #   3. ctest: the C++ core tests, the runtime tests (pipeline, CLI), the tokenizer tests and the
 #      recipe's Python tests;
-#   4. the page in Chromium as scripts/serve builds and serves it (scripts/test_web.sh), then the
+#   4. the fuzz targets over their corpora (clang libFuzzer build, build-fuzz/);
+#   5. the page in Chromium as scripts/serve builds and serves it (scripts/test_web.sh), then the
 #      WebAssembly tests (scripts/test_wasm.sh), in the one web build folder.
 # Prints each stage's time and exits non-zero on any failure; the last line is ctest's summary.
 #
@@ -71,6 +72,19 @@ configure_and_build() {
     cmake --build "$BUILD_DIR" -j"$JOBS"
 }
 
+# The libFuzzer targets (tests/fuzz/, clang, ASan + UBSan) once over each file of their committed
+# corpora and regression folders; only the core and the targets are built (build-fuzz/, shared
+# with scripts/fuzz.sh). The sanitized build above runs the same files through gcc
+# (test_fuzz_corpus), test_wasm.sh under wasm.
+fuzz_corpus() {
+    local dir=${RADZ_FUZZ_BUILD_DIR:-build-fuzz}
+    cmake -S . -B "$dir" -DRADZ_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" \
+        -DRADZ_FUZZ_TEST_PACKAGE="$PACKAGE" >"$log_dir/fuzz-configure.log" 2>&1 \
+        || { cat "$log_dir/fuzz-configure.log"; return 1; }
+    cmake --build "$dir" -j"$JOBS" && ctest --test-dir "$dir" --output-on-failure -j"$JOBS"
+}
+
 run_ctest() {
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS" 2>&1 | tee "$log_dir/ctest.log"
     return "${PIPESTATUS[0]}"
@@ -78,6 +92,7 @@ run_ctest() {
 
 stage "quick model package" build_package
 stage "native build (sanitized)" configure_and_build && stage "ctest (native)" run_ctest
+stage "fuzz corpus (libFuzzer)" fuzz_corpus
 if [ -x scripts/test_web.sh ]; then
     # The Chromium part only (test_wasm.sh below runs test_pipeline_wasm under node). It runs
     # first so that, on a fresh clone, scripts/serve builds the page from no web build folder at

@@ -11,6 +11,10 @@ int fuzz_anchors(const uint8_t * data, size_t size) {
         return 0;
     }
     FUZZ_CHECK(anchor_table_validate(t, "fuzz.json", &err));
+    for (const anchor_finding & f : t.findings) {
+        FUZZ_CHECK((int32_t) f.anchor.size() == t.feature_dim);
+        FUZZ_CHECK(!f.descriptions.empty() && f.calibration.scale > 0);
+    }
     anchor_table back;
     const std::string saved = anchor_table_to_json(t);
     if (!anchor_table_parse(saved, "saved.json", &back, &err)) fuzz_fail(err.c_str(), __FILE__, __LINE__);

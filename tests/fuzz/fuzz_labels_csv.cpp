@@ -9,6 +9,7 @@ int fuzz_labels_csv(const uint8_t * data, size_t size) {
     csv_table t;
     if (csv_parse(text, "fuzz.csv", &t, &err)) {
         FUZZ_CHECK(t.rows.size() == t.lines.size());
+        for (const auto & row : t.rows) FUZZ_CHECK(row.size() == t.header.size());
     } else {
         FUZZ_CHECK(!err.empty() && err.find('\n') == std::string::npos);
     }

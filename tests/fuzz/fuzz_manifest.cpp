@@ -11,6 +11,14 @@ int fuzz_manifest(const uint8_t * data, size_t size) {
     }
     FUZZ_CHECK(pkg.format_version == 0 || pkg.format_version == 1);
     FUZZ_CHECK(package_k(pkg) >= 1 && package_k(pkg) <= 16);
+    // Every special token id indexes the embedding table (docs/model-package.md section 1).
+    const int32_t V = pkg.dims.vocab_size;
+    FUZZ_CHECK(pkg.special_tokens.pad >= 0 && pkg.special_tokens.pad < V);
+    FUZZ_CHECK(pkg.special_tokens.bos >= 0 && pkg.special_tokens.bos < V);
+    for (int32_t id : pkg.special_tokens.img_cls) FUZZ_CHECK(id >= 0 && id < V);
+    for (int32_t id : pkg.special_tokens.txt_cls) FUZZ_CHECK(id >= 0 && id < V);
+    for (const auto & m : pkg.special_tokens.modality) FUZZ_CHECK(m.second >= 0 && m.second < V);
+    FUZZ_CHECK(pkg.sequence.max_text_tokens == pkg.sequence.max_length - 1 - package_k(pkg));
     FUZZ_CHECK(package_variant(pkg, "") != nullptr);
     for (const std::string & name : package_variant_names(pkg)) {
         const package_variant_info * v = package_variant(pkg, name);
