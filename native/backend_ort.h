@@ -10,17 +10,11 @@
 #pragma once
 
 #include "backend.h"
+#include "ort_options.h"
 
 #include <memory>
 #include <string>
 #include <vector>
-
-struct ort_options {
-    std::string lib_path;       // libonnxruntime.so path; empty: ort_default_lib_path()
-    std::string ep = "auto";    // "auto", "cpu", "webgpu", "cuda"
-    int32_t     threads = 0;    // intra-op threads; 0: one per hardware thread
-    bool        verbose = false; // let ONNX Runtime log warnings to stderr
-};
 
 struct ort_provider {
     std::string name;            // "cpu", "webgpu", "cuda"
