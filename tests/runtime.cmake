@@ -12,6 +12,11 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
     target_link_libraries(test_pipeline PRIVATE radz_native)
     target_compile_definitions(test_pipeline PRIVATE RADZ_TEST_PACKAGE="${RADZ_TEST_PACKAGE}")
 
+    # The commands' option table (native/cli/cli_options.h) and the common options' checks.
+    radz_add_test(test_cli_options ${CMAKE_SOURCE_DIR}/native/cli/cli_options.cpp
+                  ${CMAKE_SOURCE_DIR}/native/cli/cli_common.cpp)
+    target_link_libraries(test_cli_options PRIVATE radz_native)
+
     add_test(NAME test_cli
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${CMAKE_CURRENT_BINARY_DIR}/test_cli_work)

@@ -10,14 +10,6 @@
 #define RADZ_DEFAULT_MODEL "assets/models/radz-tiny"
 #endif
 
-const char * const CLI_COMMON_HELP =
-    "  --model DIR        model package folder (default: $RADZ_MODEL, else " RADZ_DEFAULT_MODEL ")\n"
-    "  --variant NAME     fp32, int8 or int4 (default: the package's default variant)\n"
-    "  --ep NAME          execution provider: auto (default), cpu, webgpu, cuda\n"
-    "  --ort-lib FILE     ONNX Runtime library to load (default: $RADZ_ORT_LIB, else node_modules')\n"
-    "  --threads N        intra-op threads (default: one per hardware thread)\n"
-    "  --verbose          let ONNX Runtime log warnings\n";
-
 bool cli_take(int argc, char ** argv, int * i, const char * name, std::string * value, bool * missing) {
     const char * a = argv[*i];
     const size_t n = std::strlen(name);
@@ -39,57 +31,38 @@ bool cli_take(int argc, char ** argv, int * i, const char * name, std::string * 
     return true;
 }
 
-int cli_parse_common(int argc, char ** argv, int * i, cli_common * opt, std::string * err) {
-    std::string v;
-    bool        missing = false;
-    const char * a      = argv[*i];
-    auto value = [&](const char * name, std::string * dst) {
-        if (!cli_take(argc, argv, i, name, &v, &missing)) {
-            return 0;
-        }
-        if (missing) {
-            *err = std::string(name) + " needs a value";
-            return -1;
-        }
-        *dst = v;
-        return 1;
-    };
-    int r;
-    if ((r = value("--model", &opt->model)) != 0) {
-        return r;
-    }
-    if ((r = value("--variant", &opt->variant)) != 0) {
-        return r;
-    }
-    if ((r = value("--ort-lib", &opt->ort_lib)) != 0) {
-        return r;
-    }
-    if ((r = value("--ep", &opt->ep)) != 0) {
-        if (r > 0 && opt->ep != "auto" && opt->ep != "cpu" && opt->ep != "webgpu" && opt->ep != "cuda") {
-            *err = "--ep: expected auto, cpu, webgpu or cuda, found '" + opt->ep + "'";
-            return -1;
-        }
-        return r;
-    }
-    std::string threads;
-    if ((r = value("--threads", &threads)) != 0) {
-        if (r < 0) {
-            return r;
-        }
-        char * end = nullptr;
-        long   n   = std::strtol(threads.c_str(), &end, 10);
-        if (threads.empty() || *end || n < 1 || n > 1024) {
-            *err = "--threads: expected a number from 1 to 1024, found '" + threads + "'";
-            return -1;
-        }
-        opt->threads = (int32_t) n;
-        return 1;
-    }
-    if (std::strcmp(a, "--verbose") == 0) {
-        opt->verbose = true;
-        return 1;
-    }
-    return 0;
+void cli_common_options(cli_common * opt, cli_option_table * table) {
+    table->push_back(cli_option_string("--model", "DIR",
+                                       "model package folder (default: $RADZ_MODEL, else " RADZ_DEFAULT_MODEL ")",
+                                       &opt->model));
+    table->push_back(cli_option_string("--variant", "NAME", "fp32, int8 or int4 (default: the package's default variant)",
+                                       &opt->variant));
+    table->push_back({"--ep", "NAME", "execution provider: auto (default), cpu, webgpu, cuda",
+                      [opt](const std::string & v, std::string * err) {
+                          if (v != "auto" && v != "cpu" && v != "webgpu" && v != "cuda") {
+                              *err = "--ep: expected auto, cpu, webgpu or cuda, found '" + v + "'";
+                              return false;
+                          }
+                          opt->ep = v;
+                          return true;
+                      },
+                      ""});
+    table->push_back(cli_option_string("--ort-lib", "FILE",
+                                       "ONNX Runtime library to load (default: $RADZ_ORT_LIB, else node_modules')",
+                                       &opt->ort_lib));
+    table->push_back({"--threads", "N", "intra-op threads (default: one per hardware thread)",
+                      [opt](const std::string & v, std::string * err) {
+                          char * end = nullptr;
+                          long   n   = std::strtol(v.c_str(), &end, 10);
+                          if (v.empty() || *end || n < 1 || n > 1024) {
+                              *err = "--threads: expected a number from 1 to 1024, found '" + v + "'";
+                              return false;
+                          }
+                          opt->threads = (int32_t) n;
+                          return true;
+                      },
+                      ""});
+    table->push_back(cli_option_flag("--verbose", "let ONNX Runtime log warnings", &opt->verbose));
 }
 
 int cli_usage_error(const char * cmd, const std::string & msg) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend_ort.h"
+#include "cli_options.h"
 #include "pipeline.h"
 
 #include <memory>
@@ -24,16 +25,12 @@ struct cli_common {
     bool        verbose = false;
 };
 
-// Help text of the options above, for the subcommands' --help.
-extern const char * const CLI_COMMON_HELP;
+// Appends the rows of the options above (cli_options.h), with their checks, to a command's table.
+void cli_common_options(cli_common * opt, cli_option_table * table);
 
 // Takes the value of an option at argv[*i]: "--name VALUE" (advances *i) or "--name=VALUE".
 // Returns false when argv[*i] is not that option; sets *missing when the value is absent.
 bool cli_take(int argc, char ** argv, int * i, const char * name, std::string * value, bool * missing);
-
-// Consumes one common option at argv[*i]. 1: consumed, 0: not a common option, -1: error
-// (message in err).
-int cli_parse_common(int argc, char ** argv, int * i, cli_common * opt, std::string * err);
 
 // Prints "radz <cmd>: <msg>" and a hint to stderr; returns CLI_USAGE.
 int cli_usage_error(const char * cmd, const std::string & msg);

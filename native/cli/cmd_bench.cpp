@@ -24,10 +24,7 @@ static const char * const HELP =
     "FLOPs; and the cost of 14, 140 and 1400 findings (anchors from descriptions, scoring).\n"
     "Prints a Markdown section.\n"
     "\n"
-    "options:\n"
-    "  --modality ID          default cxr\n"
-    "  --runs N               default 30 (at least 30 for the reported medians)\n"
-    "  --warmup N             default 5\n";
+    "options:\n";
 
 namespace {
 
@@ -89,32 +86,18 @@ double gemm_rate(backend & be, int64_t m, int64_t k, int64_t n, int runs) {
 int cmd_bench(int argc, char ** argv) {
     cli_common  opt;
     std::string image, modality = "cxr", runs_s = "30", warm_s = "5";
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        std::string       err;
-        bool              missing = false;
-        if (a == "--help" || a == "-h") {
-            std::printf("%s%s", HELP, CLI_COMMON_HELP);
-            return CLI_OK;
-        }
-        const int r = cli_parse_common(argc, argv, &i, &opt, &err);
-        if (r < 0) {
-            return cli_usage_error("bench", err);
-        }
-        if (r > 0) {
-            continue;
-        }
-        if (cli_take(argc, argv, &i, "--modality", &modality, &missing) ||
-            cli_take(argc, argv, &i, "--runs", &runs_s, &missing) ||
-            cli_take(argc, argv, &i, "--warmup", &warm_s, &missing)) {
-            if (missing) {
-                return cli_usage_error("bench", a + " needs a value");
-            }
-        } else if (a.size() > 1 && a[0] == '-') {
-            return cli_usage_error("bench", "unknown option '" + a + "'");
-        } else {
-            image = a;
-        }
+    cli_option_table table = {
+        cli_option_string("--modality", "ID", "default cxr", &modality),
+        cli_option_string("--runs", "N", "default 30 (at least 30 for the reported medians)", &runs_s),
+        cli_option_string("--warmup", "N", "default 5", &warm_s),
+    };
+    cli_common_options(&opt, &table);
+    const int rc = cli_options_parse("bench", HELP, table, argc, argv, [&](const std::string & a, std::string *) {
+        image = a;
+        return true;
+    });
+    if (rc >= 0) {
+        return rc;
     }
     const int runs = std::atoi(runs_s.c_str()), warmup = std::atoi(warm_s.c_str());
     if (runs < 1 || warmup < 0) {

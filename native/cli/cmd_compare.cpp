@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 static const char * const HELP =
     "usage: radz compare REFERENCE.json CANDIDATE.json [options]\n"
@@ -15,12 +16,7 @@ static const char * const HELP =
     "(docs/results-schema.md). Exit 0 when everything passes, 1 otherwise, 2 on usage errors\n"
     "or an unreadable document.\n"
     "\n"
-    "options:\n"
-    "  --tol-prob X           default 1e-4\n"
-    "  --tol-cos X            default 1e-4\n"
-    "  --tol-logit X          default 1e-3\n"
-    "  --min-feature-cos X    default 0.9999\n"
-    "  --verbose              a line for every image, not only the failing ones\n";
+    "options:\n";
 
 static bool parse_number(const std::string & s, double * out) {
     char * end = nullptr;
@@ -32,36 +28,30 @@ int cmd_compare(int argc, char ** argv) {
     compare_tolerances       tol;
     std::vector<std::string> files;
     bool                     verbose = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        std::string       v;
-        bool              missing = false;
-        double *          target  = nullptr;
-        if (a == "--help" || a == "-h") {
-            std::fputs(HELP, stdout);
-            return CLI_OK;
-        }
-        std::string name;
-        for (auto [opt, dst] : {std::pair<const char *, double *>{"--tol-prob", &tol.prob},
-                                {"--tol-cos", &tol.cos},
-                                {"--tol-logit", &tol.logit},
-                                {"--min-feature-cos", &tol.min_feature_cos}}) {
-            if (!target && cli_take(argc, argv, &i, opt, &v, &missing)) {
-                target = dst;
-                name   = opt;
-            }
-        }
-        if (target) {
-            if (missing || !parse_number(v, target)) {
-                return cli_usage_error("compare", name + ": expected a number >= 0, found '" + v + "'");
-            }
-        } else if (a == "--verbose") {
-            verbose = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            return cli_usage_error("compare", "unknown option '" + a + "'");
-        } else {
-            files.push_back(a);
-        }
+    cli_option_table table;
+    for (auto [name, dst, deflt] : {std::tuple<const char *, double *, const char *>{"--tol-prob", &tol.prob, "1e-4"},
+                                    {"--tol-cos", &tol.cos, "1e-4"},
+                                    {"--tol-logit", &tol.logit, "1e-3"},
+                                    {"--min-feature-cos", &tol.min_feature_cos, "0.9999"}}) {
+        const std::string n = name;
+        double *          d = dst;
+        table.push_back({n, "X", std::string("default ") + deflt,
+                         [n, d](const std::string & v, std::string * err) {
+                             if (!parse_number(v, d)) {
+                                 *err = n + ": expected a number >= 0, found '" + v + "'";
+                                 return false;
+                             }
+                             return true;
+                         },
+                         n + ": expected a number >= 0, found ''"});
+    }
+    table.push_back(cli_option_flag("--verbose", "a line for every image, not only the failing ones", &verbose));
+    const int r = cli_options_parse("compare", HELP, table, argc, argv, [&](const std::string & a, std::string *) {
+        files.push_back(a);
+        return true;
+    });
+    if (r >= 0) {
+        return r;
     }
     if (files.size() != 2) {
         return cli_usage_error("compare", "expected two results documents, found " + std::to_string(files.size()));

@@ -25,20 +25,14 @@ static std::string mib(uint64_t bytes) {
 
 int cmd_info(int argc, char ** argv) {
     cli_common opt;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        std::string       err;
-        if (a == "--help" || a == "-h") {
-            std::printf("%s%s", HELP, CLI_COMMON_HELP);
-            return CLI_OK;
-        }
-        const int r = cli_parse_common(argc, argv, &i, &opt, &err);
-        if (r < 0) {
-            return cli_usage_error("info", err);
-        }
-        if (r == 0) {
-            return cli_usage_error("info", "unknown argument '" + a + "'");
-        }
+    cli_option_table table;
+    cli_common_options(&opt, &table);
+    const int r = cli_options_parse("info", HELP, table, argc, argv, [](const std::string & a, std::string * err) {
+        *err = "unknown argument '" + a + "'";
+        return false;
+    });
+    if (r >= 0) {
+        return r;
     }
     int         rc = CLI_OK;
     std::string err;

@@ -27,12 +27,7 @@ static const char * const HELP =
     "is read again from the folder the shards ran in and must be unchanged).\n"
     "classify shards: one results document of all images, in the order of the inputs.\n"
     "\n"
-    "options:\n"
-    "  --json                 eval: the metrics as JSON (as radz eval --json); classify: the default\n"
-    "  --csv                  eval: the metrics as CSV\n"
-    "  --save-results FILE    the merged results document of every image (classify: instead of\n"
-    "                         standard output)\n"
-    "  --model DIR            eval: the package, when not where the shards found it\n";
+    "options:\n";
 
 static bool is_dir(const std::string & p) {
     struct stat st;
@@ -47,27 +42,21 @@ int cmd_merge(int argc, char ** argv) {
     bool                     json = false, csv = false;
     std::string              save_results, model;
     std::vector<std::string> inputs;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        bool              missing = false;
-        if (a == "--help" || a == "-h") {
-            std::printf("%s", HELP);
-            return CLI_OK;
-        }
-        if (cli_take(argc, argv, &i, "--save-results", &save_results, &missing) ||
-            cli_take(argc, argv, &i, "--model", &model, &missing)) {
-            if (missing) {
-                return cli_usage_error("merge", a + " needs a value");
-            }
-        } else if (a == "--json") {
-            json = true;
-        } else if (a == "--csv") {
-            csv = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            return cli_usage_error("merge", "unknown option '" + a + "'");
-        } else {
-            inputs.push_back(a);
-        }
+    cli_option_table table = {
+        cli_option_flag("--json", "eval: the metrics as JSON (as radz eval --json); classify: the default", &json),
+        cli_option_flag("--csv", "eval: the metrics as CSV", &csv),
+        cli_option_string("--save-results", "FILE",
+                          "the merged results document of every image (classify: instead of\n"
+                          "standard output)",
+                          &save_results),
+        cli_option_string("--model", "DIR", "eval: the package, when not where the shards found it", &model),
+    };
+    const int rc = cli_options_parse("merge", HELP, table, argc, argv, [&](const std::string & a, std::string *) {
+        inputs.push_back(a);
+        return true;
+    });
+    if (rc >= 0) {
+        return rc;
     }
     if (inputs.empty()) {
         return cli_usage_error("merge", "no shard folder or scores file given");
