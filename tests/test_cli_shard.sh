@@ -2,7 +2,7 @@
 # radz eval/classify --shard K/N and radz merge, without a scheduler (docs/archives.md):
 #   tests/test_cli_shard.sh RADZ_BINARY PACKAGE_DIR DATA_DIR WORK_DIR
 # On tests/data/labels/radz.csv (60 NIH images of DATA_DIR/nih1000) plus one unreadable image:
-# the shards take the rows FNV-1a 64 of the path assigns them; merging 3 shards gives exactly
+# the shards take the rows FNV-1a 64 + fmix64 of the path assigns them; merging 3 shards gives exactly
 # the unsharded radz eval (metrics JSON byte for byte, every image's scores); shards of another
 # variant or labels file are refused naming it; a missing or doubled shard is reported; a shard
 # cut short (partial file with a half-written last line) resumes and still merges exactly;
@@ -92,7 +92,7 @@ for k in 1 2 3; do
     [ -f "sh/shard-$k-of-3.scores.tsv" ] && [ -f "sh/shard-$k-of-3.results.json" ] &&
         [ ! -f "sh/shard-$k-of-3.scores.tsv.partial" ] || fail "shard $k/3: scores and results files, no partial file"
 done
-# Which rows each shard took: FNV-1a 64 of the path as written, modulo 3.
+# Which rows each shard took: FNV-1a 64 of the path as written, then fmix64, modulo 3.
 $py - labels.csv sh <<'EOF' || fail "shard membership by FNV-1a 64"
 import csv, sys
 rows = [r["path"] for r in csv.DictReader(open(sys.argv[1]))]
@@ -100,7 +100,9 @@ def fnv(s):
     h = 14695981039346656037
     for b in s.encode():
         h = ((h ^ b) * 1099511628211) % 2**64
-    return h
+    for m in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53):
+        h = ((h ^ (h >> 33)) * m) % 2**64
+    return h ^ (h >> 33)
 for k in (1, 2, 3):
     got = sorted(int(l.split("\t")[0]) for l in open(f"{sys.argv[2]}/shard-{k}-of-3.scores.tsv") if not l.startswith("#"))
     want = [i for i, p in enumerate(rows) if fnv(p) % 3 == k - 1]

@@ -37,11 +37,18 @@ bool shard_spec_parse(const std::string & s, shard_spec * out, std::string * err
 }
 
 uint64_t shard_hash(const std::string & path) {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = 14695981039346656037ull;  // FNV-1a 64
     for (unsigned char c : path) {
         h ^= c;
         h *= 1099511628211ull;
     }
+    // MurmurHash3's fmix64: FNV-1a's low bits depend only on the bytes' low bits (paths that
+    // differ in one digit would fall into shards by that digit alone, modulo a power of two)
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 

@@ -2,7 +2,8 @@
 // files `radz merge` joins (docs/archives.md).
 //
 // Which shard an input belongs to: shard_hash (64-bit FNV-1a of the input's path as written in
-// the labels file or given on the command line / in the list, bytes as they are) modulo N;
+// the labels file or given on the command line / in the list, bytes as they are, then
+// MurmurHash3's 64-bit finalizer fmix64) modulo N;
 // shard K (1-based) takes the inputs whose hash % N == K - 1. The same path always lands in the
 // same shard, whatever the machine, the order of the inputs or the other inputs.
 //
@@ -35,7 +36,9 @@ struct shard_spec {
 // "K/N" with 1 <= K <= N <= 100000. Error: "--shard: expected K/N with 1 <= K <= N, found '0/4'".
 bool shard_spec_parse(const std::string & s, shard_spec * out, std::string * err);
 
-// 64-bit FNV-1a of the bytes of path (offset basis 14695981039346656037, prime 1099511628211).
+// 64-bit FNV-1a of the bytes of path (offset basis 14695981039346656037, prime 1099511628211),
+// then fmix64 (h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53;
+// h ^= h >> 33): FNV-1a alone sends paths that differ in one digit to shards by that digit.
 uint64_t shard_hash(const std::string & path);
 
 // Whether path belongs to shard sp (always true when sp.n == 0).
