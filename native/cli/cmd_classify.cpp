@@ -27,25 +27,7 @@ static const char * const HELP =
     "one argument per line, options too). What cannot be read is reported and skipped; the rest\n"
     "is still classified, and the exit code is 1.\n"
     "\n"
-    "options:\n"
-    "  --list FILE            classify the images (or folders) listed in FILE, one per line\n"
-    "  --modality ID          cxr (default) or mri (see 'radz info')\n"
-    "  --finding NAME         add a finding of the modality, described by the --description\n"
-    "  --description TEXT     options that follow it (at least one each; repeatable)\n"
-    "  --top N                findings shown per image (default 5; 0: all)\n"
-    "  --json                 write a results document (docs/results-schema.md) to stdout\n"
-    "  --csv                  write one row per image to stdout: file, modality, error, no_signal,\n"
-    "                         then each finding's probability (empty for no_signal findings;\n"
-    "                         UTF-8, '.' decimals; docs/labels.md)\n"
-    "  --anchors FILE         use an anchor table saved earlier instead of the package's\n"
-    "  --save-anchors FILE    save the anchor table (with the added findings); images optional\n"
-    "\n"
-    "whole archives (docs/archives.md):\n"
-    "  --shard K/N            only shard K of N of the inputs (FNV-1a 64 and fmix64 of each path\n"
-    "                         as given, modulo N); writes the shard's scores and results document into --out;\n"
-    "                         'radz merge' joins the shards into one results document\n"
-    "  --out DIR              the shards' folder (default: radz-shards)\n"
-    "  --resume               continue the shard from its partial file (images already scored kept)\n";
+    "options:\n";
 
 struct user_finding {
     std::string              name;
@@ -108,65 +90,66 @@ int cmd_classify(int argc, char ** argv) {
     }
     argc = (int) arg_ptrs.size();
     argv = arg_ptrs.data();
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        std::string       v, err;
-        bool              missing = false;
-        if (a == "--help" || a == "-h") {
-            std::printf("%s%s", HELP, CLI_COMMON_HELP);
-            return CLI_OK;
-        }
-        const int r = cli_parse_common(argc, argv, &i, &opt, &err);
-        if (r < 0) {
-            return cli_usage_error("classify", err);
-        }
-        if (r > 0) {
-            continue;
-        }
-        if (cli_take(argc, argv, &i, "--modality", &modality, &missing) ||
-            cli_take(argc, argv, &i, "--anchors", &anchors_in, &missing) ||
-            cli_take(argc, argv, &i, "--save-anchors", &anchors_out, &missing) ||
-            cli_take(argc, argv, &i, "--top", &top_s, &missing)) {
-            if (missing) {
-                return cli_usage_error("classify", a + " needs a value");
-            }
-        } else if (cli_take(argc, argv, &i, "--finding", &v, &missing)) {
-            if (missing || v.empty()) {
-                return cli_usage_error("classify", "--finding needs a name");
-            }
-            findings.push_back({v, {}});
-        } else if (cli_take(argc, argv, &i, "--description", &v, &missing)) {
-            if (missing) {
-                return cli_usage_error("classify", "--description needs a text");
-            }
-            if (findings.empty()) {
-                return cli_usage_error("classify", "--description must follow a --finding NAME");
-            }
-            if (v.empty()) {
-                return cli_usage_error("classify", "--finding " + findings.back().name + ": empty --description");
-            }
-            findings.back().descriptions.push_back(v);
-        } else if (cli_take(argc, argv, &i, "--list", &v, &missing)) {
-            if (missing) {
-                return cli_usage_error("classify", "--list needs a file ('-': standard input)");
-            }
-            cli_inputs_add_list(v, &inputs);
-        } else if (cli_take(argc, argv, &i, "--shard", &shard_s, &missing) ||
-                   cli_take(argc, argv, &i, "--out", &shard_out, &missing)) {
-            if (missing) {
-                return cli_usage_error("classify", a + " needs a value");
-            }
-        } else if (a == "--resume") {
-            shard_resume = true;
-        } else if (a == "--json") {
-            json = true;
-        } else if (a == "--csv") {
-            csv = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            return cli_usage_error("classify", "unknown option '" + a + "'");
-        } else {
-            cli_inputs_add_path(a, &inputs);
-        }
+    cli_option_table table = {
+        cli_option({"--list", "FILE", "classify the images (or folders) listed in FILE, one per line",
+                    [&](const std::string & v, std::string *) {
+                        cli_inputs_add_list(v, &inputs);
+                        return true;
+                    },
+                    "--list needs a file ('-': standard input)"}),
+        cli_option_string("--modality", "ID", "cxr (default) or mri (see 'radz info')", &modality),
+        cli_option({"--finding", "NAME", "add a finding of the modality, described by the --description",
+                    [&](const std::string & v, std::string * err) {
+                        if (v.empty()) {
+                            *err = "--finding needs a name";
+                            return false;
+                        }
+                        findings.push_back({v, {}});
+                        return true;
+                    },
+                    "--finding needs a name"}),
+        cli_option({"--description", "TEXT", "options that follow it (at least one each; repeatable)",
+                    [&](const std::string & v, std::string * err) {
+                        if (findings.empty()) {
+                            *err = "--description must follow a --finding NAME";
+                            return false;
+                        }
+                        if (v.empty()) {
+                            *err = "--finding " + findings.back().name + ": empty --description";
+                            return false;
+                        }
+                        findings.back().descriptions.push_back(v);
+                        return true;
+                    },
+                    "--description needs a text"}),
+        cli_option_string("--top", "N", "findings shown per image (default 5; 0: all)", &top_s),
+        cli_option_flag("--json", "write a results document (docs/results-schema.md) to stdout", &json),
+        cli_option_flag("--csv",
+                        "write one row per image to stdout: file, modality, error, no_signal,\n"
+                        "then each finding's probability (empty for no_signal findings;\n"
+                        "UTF-8, '.' decimals; docs/labels.md)",
+                        &csv),
+        cli_option_string("--anchors", "FILE", "use an anchor table saved earlier instead of the package's",
+                          &anchors_in),
+        cli_option_string("--save-anchors", "FILE", "save the anchor table (with the added findings); images optional",
+                          &anchors_out),
+        cli_option_heading("whole archives (docs/archives.md):"),
+        cli_option_string("--shard", "K/N",
+                          "only shard K of N of the inputs (FNV-1a 64 and fmix64 of each path\n"
+                          "as given, modulo N); writes the shard's scores and results document into --out;\n"
+                          "'radz merge' joins the shards into one results document",
+                          &shard_s),
+        cli_option_string("--out", "DIR", "the shards' folder (default: radz-shards)", &shard_out),
+        cli_option_flag("--resume", "continue the shard from its partial file (images already scored kept)",
+                        &shard_resume),
+    };
+    cli_common_options(&opt, &table);
+    const int rc = cli_options_parse("classify", HELP, table, argc, argv, [&](const std::string & a, std::string *) {
+        cli_inputs_add_path(a, &inputs);
+        return true;
+    });
+    if (rc >= 0) {
+        return rc;
     }
     if (json && csv) {
         return cli_usage_error("classify", "--json and --csv: choose one");

@@ -31,36 +31,7 @@ static const char * const HELP =
     "finding) is reported but never in the mean. Single-label sets also get the top-1 accuracy\n"
     "and the confusion matrix. Exit 1 when an image failed (the others are scored).\n"
     "\n"
-    "options:\n"
-    "  --images DIR           folder the file's paths are relative to (default: the file's folder)\n"
-    "  --sep SEP              ',', ';' or tab (default: detected from the header line)\n"
-    "  --split-list FILE      only the rows whose image is listed (one name per line, like\n"
-    "                         ChestX-ray14's test_list.txt; matched on the path or its file name)\n"
-    "  --uncertain POLICY     -1 labels: ignore (left out of that finding's metrics; default),\n"
-    "                         positive or negative\n"
-    "  --blank POLICY         blank labels (not mentioned): ignore (default), positive or negative\n"
-    "  --map COLUMN=ID        the file's column (or class) COLUMN holds finding ID (repeatable)\n"
-    "  --modality ID          default: cxr for finding columns, the multiclass modality for 'label'\n"
-    "  --fold N               only the rows of fold N (needs a 'fold' column)\n"
-    "  --limit N              only the first N rows (after --fold and --split-list)\n"
-    "  --min-positives N      default 3\n"
-    "  --ci N                 bootstrap resamples for 95% intervals of each AUC, the mean AUC and\n"
-    "                         the top-1 accuracy (default 1000; 0: none). Whole patients are\n"
-    "                         resampled when the file names them (patient_id, Patient ID,\n"
-    "                         subject_id, CheXpert's patientNNNNN folders), else images\n"
-    "  --seed N               bootstrap seed (default 0)\n"
-    "  --json                 write the metrics as JSON to stdout\n"
-    "  --csv                  write the metrics as CSV to stdout (one row per finding, then the\n"
-    "                         mean; UTF-8, '.' decimals; docs/labels.md)\n"
-    "  --save-results FILE    also write the results document of every image\n"
-    "\n"
-    "whole archives (docs/archives.md):\n"
-    "  --shard K/N            only shard K of N: the rows whose path hashes to it (FNV-1a 64 and\n"
-    "                         fmix64 of the path as written in the file, modulo N); writes the shard's scores and\n"
-    "                         results document into --out (no metrics: 'radz merge' computes them\n"
-    "                         over all shards)\n"
-    "  --out DIR              the shards' folder (default: radz-shards)\n"
-    "  --resume               continue the shard from its partial file (images already scored kept)\n";
+    "options:\n";
 
 struct finding_eval {
     std::string          id, display;
@@ -126,62 +97,76 @@ static int eval_run(int argc, char ** argv, const shard_merged * merged) {
     bool        json = false, csv_out = false;
     std::string shard_s, shard_out = "radz-shards";  // --shard K/N, --out DIR, --resume (shard.h)
     bool        shard_resume = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        std::string       err, map_s;
-        bool              missing = false;
-        if (a == "--help" || a == "-h") {
-            std::printf("%s%s", HELP, CLI_COMMON_HELP);
-            return CLI_OK;
+    cli_option_table table = {
+        cli_option_string("--images", "DIR",
+                          "folder the file's paths are relative to (default: the file's folder)",
+                          &images_dir),
+        cli_option_string("--sep", "SEP", "',', ';' or tab (default: detected from the header line)", &sep_s),
+        cli_option_string("--split-list", "FILE",
+                          "only the rows whose image is listed (one name per line, like\n"
+                          "ChestX-ray14's test_list.txt; matched on the path or its file name)",
+                          &split_list),
+        cli_option_string("--uncertain", "POLICY",
+                          "-1 labels: ignore (left out of that finding's metrics; default),\n"
+                          "positive or negative",
+                          &uncertain_s),
+        cli_option_string("--blank", "POLICY",
+                          "blank labels (not mentioned): ignore (default), positive or negative",
+                          &blank_s),
+        cli_option({"--map", "COLUMN=ID",
+                    "the file's column (or class) COLUMN holds finding ID (repeatable)",
+                    [&](const std::string & v, std::string * err) {
+                        labels_user_map m;
+                        if (!labels_user_map_parse(v, &m, err)) {
+                            *err = "--map: " + *err;
+                            return false;
+                        }
+                        user_maps.push_back(m);
+                        return true;
+                    },
+                    ""}),
+        cli_option_string("--modality", "ID",
+                          "default: cxr for finding columns, the multiclass modality for 'label'",
+                          &modality),
+        cli_option_string("--fold", "N", "only the rows of fold N (needs a 'fold' column)", &fold_s),
+        cli_option_string("--limit", "N", "only the first N rows (after --fold and --split-list)", &limit_s),
+        cli_option_string("--min-positives", "N", "default 3", &minpos_s),
+        cli_option_string("--ci", "N",
+                          "bootstrap resamples for 95% intervals of each AUC, the mean AUC and\n"
+                          "the top-1 accuracy (default 1000; 0: none). Whole patients are\n"
+                          "resampled when the file names them (patient_id, Patient ID,\n"
+                          "subject_id, CheXpert's patientNNNNN folders), else images",
+                          &ci_s),
+        cli_option_string("--seed", "N", "bootstrap seed (default 0)", &seed_s),
+        cli_option_flag("--json", "write the metrics as JSON to stdout", &json),
+        cli_option_flag("--csv",
+                        "write the metrics as CSV to stdout (one row per finding, then the\n"
+                        "mean; UTF-8, '.' decimals; docs/labels.md)",
+                        &csv_out),
+        cli_option_string("--save-results", "FILE", "also write the results document of every image", &save_results),
+        cli_option_heading("whole archives (docs/archives.md):"),
+        cli_option_string("--shard", "K/N",
+                          "only shard K of N: the rows whose path hashes to it (FNV-1a 64 and\n"
+                          "fmix64 of the path as written in the file, modulo N); writes the shard's scores and\n"
+                          "results document into --out (no metrics: 'radz merge' computes them\n"
+                          "over all shards)",
+                          &shard_s),
+        cli_option_string("--out", "DIR", "the shards' folder (default: radz-shards)", &shard_out),
+        cli_option_flag("--resume",
+                        "continue the shard from its partial file (images already scored kept)",
+                        &shard_resume),
+    };
+    cli_common_options(&opt, &table);
+    const int rc = cli_options_parse("eval", HELP, table, argc, argv, [&](const std::string & a, std::string * err) {
+        if (!csv.empty()) {
+            *err = "one labels file expected, found also '" + a + "'";
+            return false;
         }
-        const int r = cli_parse_common(argc, argv, &i, &opt, &err);
-        if (r < 0) {
-            return cli_usage_error("eval", err);
-        }
-        if (r > 0) {
-            continue;
-        }
-        if (cli_take(argc, argv, &i, "--map", &map_s, &missing)) {
-            labels_user_map m;
-            if (missing) {
-                return cli_usage_error("eval", a + " needs a value");
-            }
-            if (!labels_user_map_parse(map_s, &m, &err)) {
-                return cli_usage_error("eval", "--map: " + err);
-            }
-            user_maps.push_back(m);
-        } else if (cli_take(argc, argv, &i, "--images", &images_dir, &missing) ||
-            cli_take(argc, argv, &i, "--modality", &modality, &missing) ||
-            cli_take(argc, argv, &i, "--fold", &fold_s, &missing) ||
-            cli_take(argc, argv, &i, "--limit", &limit_s, &missing) ||
-            cli_take(argc, argv, &i, "--min-positives", &minpos_s, &missing) ||
-            cli_take(argc, argv, &i, "--save-results", &save_results, &missing) ||
-            cli_take(argc, argv, &i, "--sep", &sep_s, &missing) ||
-            cli_take(argc, argv, &i, "--split-list", &split_list, &missing) ||
-            cli_take(argc, argv, &i, "--uncertain", &uncertain_s, &missing) ||
-            cli_take(argc, argv, &i, "--blank", &blank_s, &missing) ||
-            cli_take(argc, argv, &i, "--ci", &ci_s, &missing) || cli_take(argc, argv, &i, "--seed", &seed_s, &missing)) {
-            if (missing) {
-                return cli_usage_error("eval", a + " needs a value");
-            }
-        } else if (cli_take(argc, argv, &i, "--shard", &shard_s, &missing) ||
-                   cli_take(argc, argv, &i, "--out", &shard_out, &missing)) {
-            if (missing) {
-                return cli_usage_error("eval", a + " needs a value");
-            }
-        } else if (a == "--resume") {
-            shard_resume = true;
-        } else if (a == "--json") {
-            json = true;
-        } else if (a == "--csv") {
-            csv_out = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            return cli_usage_error("eval", "unknown option '" + a + "'");
-        } else if (csv.empty()) {
-            csv = a;
-        } else {
-            return cli_usage_error("eval", "one labels file expected, found also '" + a + "'");
-        }
+        csv = a;
+        return true;
+    });
+    if (rc >= 0) {
+        return rc;
     }
     if (csv.empty()) {
         return cli_usage_error("eval", "no labels CSV given");
