@@ -1,6 +1,7 @@
 #include "backend_ort.h"
 
 #include "ort_cmdline.h"
+#include "ort_providers.h"
 #include "vulkan_probe.h"
 
 #include <onnxruntime_c_api.h>
@@ -273,7 +274,7 @@ OrtSessionOptions * make_session_options(const ort_lib * lib, const std::string 
                     "WebGPU provider", err);
     } else if (ok && ep != "cpu") {
         if (err) {
-            *err = "unknown execution provider '" + ep + "' (expected auto, cpu, webgpu or cuda)";
+            *err = "unknown execution provider '" + ep + "' (expected " + ort_provider_choices() + ")";
         }
         ok = false;
     }
@@ -505,9 +506,9 @@ bool ort_probe_providers(const ort_options & opt, ort_probe * probe, std::string
     *probe          = ort_probe();
     probe->lib_path = opt.lib_path.empty() ? ort_default_lib_path() : opt.lib_path;
     const std::string & want = opt.ep;
-    if (want != "auto" && want != "cpu" && want != "webgpu" && want != "cuda" && want != "all") {
+    if (!ort_provider_known(want) && want != "all") {
         if (err) {
-            *err = "--ep: unknown execution provider '" + want + "' (expected auto, cpu, webgpu or cuda)";
+            *err = "--ep: unknown execution provider '" + want + "' (expected " + ort_provider_choices() + ")";
         }
         return false;
     }

@@ -3,6 +3,7 @@
 // the help generated from the table.
 #include "cli/cli_common.h"
 #include "cli/cli_options.h"
+#include "ort_providers.h"
 
 #include <catch2/catch.hpp>
 
@@ -31,7 +32,7 @@ int parse(const cli_option_table & table, std::vector<std::string> args, std::ve
 
 } // namespace
 
-TEST_CASE("values, flags and positional arguments") {
+TEST_CASE("values and flags and positional arguments") {
     std::string              out, top = "5";
     bool                     json = false;
     std::vector<std::string> pos;
@@ -87,6 +88,21 @@ TEST_CASE("common options and their checks") {
         CHECK(parse(table, {"--threads", t}, &pos) == CLI_USAGE);
     }
     CHECK(opt.threads == 4);
+}
+
+TEST_CASE("the --ep option takes auto and the providers of the table in ort_providers.h") {
+    cli_common               opt;
+    cli_option_table         table;
+    std::vector<std::string> pos;
+    cli_common_options(&opt, &table);
+    for (const char * ep : ORT_PROVIDER_NAMES) {
+        CHECK(parse(table, {"--ep", ep}, &pos) == -1);
+        CHECK(opt.ep == ep);
+    }
+    CHECK(parse(table, {"--ep", "auto"}, &pos) == -1);
+    CHECK(parse(table, {"--ep", "all"}, &pos) == CLI_USAGE);  // radz info's internal request, not an --ep
+    CHECK(parse(table, {"--ep", "CPU"}, &pos) == CLI_USAGE);
+    CHECK(ort_provider_choices() == "auto, cpu, webgpu or cuda");
 }
 
 TEST_CASE("help generated from the table") {

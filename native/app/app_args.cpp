@@ -2,6 +2,7 @@
 #include "app_args.h"
 
 #include "cli/cli_inputs.h"
+#include "ort_providers.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -117,8 +118,8 @@ int app_args_parse(int argc, char ** argv, app_args * args) {
             args->paths.push_back(a);
         }
     }
-    if (!args->ep.empty() && args->ep != "auto" && args->ep != "cpu" && args->ep != "webgpu" && args->ep != "cuda") {
-        return usage_error("--ep: expected auto, cpu, webgpu or cuda, found '" + args->ep + "'");
+    if (!args->ep.empty() && !ort_provider_known(args->ep)) {
+        return usage_error("--ep: expected " + ort_provider_choices() + ", found '" + args->ep + "'");
     }
     args->test_mode = !args->screenshot.empty() || !args->results.empty() || !args->layout.empty();
     if (args->test_mode && args->paths.empty()) {

@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include "ort_providers.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -39,8 +41,8 @@ void cli_common_options(cli_common * opt, cli_option_table * table) {
                                        &opt->variant));
     table->push_back({"--ep", "NAME", "execution provider: auto (default), cpu, webgpu, cuda",
                       [opt](const std::string & v, std::string * err) {
-                          if (v != "auto" && v != "cpu" && v != "webgpu" && v != "cuda") {
-                              *err = "--ep: expected auto, cpu, webgpu or cuda, found '" + v + "'";
+                          if (!ort_provider_known(v)) {
+                              *err = "--ep: expected " + ort_provider_choices() + ", found '" + v + "'";
                               return false;
                           }
                           opt->ep = v;
