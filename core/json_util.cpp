@@ -7,6 +7,9 @@ std::string json_number(double v) {
     if (!std::isfinite(v)) {
         return "null";
     }
+    if (v == 0.0) {
+        return "0";  // -0 too: read back it is the integer 0, and "-0" would not round-trip
+    }
     char buf[32];
     snprintf(buf, sizeof(buf), "%.9g", v);
     return buf;

@@ -4,7 +4,8 @@
 
 #include <string>
 
-// "%.9g" of v; integers print without a decimal point ("64"). Non-finite values, which JSON
+// "%.9g" of v; integers print without a decimal point ("64"), -0 as "0" (as JavaScript's
+// JSON.stringify does: a document saved and read back is written the same). Non-finite values, which JSON
 // cannot hold, print as "null" (writers validate before this, so it marks a bug, not data).
 std::string json_number(double v);
 

@@ -65,7 +65,7 @@ PY
     dt=$(($(date +%s) - t0))
     execs=$(grep -oE '^#[0-9]+' "$work/log" | tail -1 | tr -d '#')
     if [ $rc != 0 ] && ls "$work"/crash-* >/dev/null 2>&1; then
-        why=$(grep -m1 -E 'fuzz invariant failed|ERROR: AddressSanitizer|runtime error' "$work/log" | sed 's/^==[0-9]*==//')
+        why=$(grep -m1 -E 'fuzz invariant failed|ERROR: AddressSanitizer|runtime error|what\(\)' "$work/log" | sed 's/^==[0-9]*==//')
         echo "$t: found after $dt s / ${execs:-?} executions ($src patched): $why"
     else
         echo "$t: NOT found in $dt s / ${execs:-?} executions ($src patched, exit $rc)"

@@ -14,6 +14,7 @@ int fuzz_anchors(const uint8_t * data, size_t size) {
     for (const anchor_finding & f : t.findings) {
         FUZZ_CHECK((int32_t) f.anchor.size() == t.feature_dim);
         FUZZ_CHECK(!f.descriptions.empty() && f.calibration.scale > 0);
+        FUZZ_CHECK(anchor_table_modality(t, f.modality) != nullptr);
     }
     anchor_table back;
     const std::string saved = anchor_table_to_json(t);
