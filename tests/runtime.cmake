@@ -54,20 +54,18 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_shard.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
                      ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shard_work)
     set_tests_properties(test_cli_shard PROPERTIES TIMEOUT 900)
-    if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results)
-        add_test(NAME test_recipe_results_shipped
-                 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz>
-                         ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results
-                         ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_shipped_work)
-        set_tests_properties(test_recipe_results_shipped PROPERTIES TIMEOUT 1200)
-    endif()
+    # The shipped package and its per-image results are in the repository: no EXISTS guard, so
+    # that a renamed folder fails these tests instead of dropping them.
+    add_test(NAME test_recipe_results_shipped
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz>
+                     ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny-results
+                     ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_shipped_work)
+    set_tests_properties(test_recipe_results_shipped PROPERTIES TIMEOUT 1200)
 
     # The same end-to-end checks on the package RadZ ships: its golden images through the CLI
     # must match the recipe's PyTorch results.
-    if (EXISTS ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny/manifest.json)
-        add_test(NAME test_cli_shipped
-                 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz>
-                         ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shipped_work)
-        set_tests_properties(test_cli_shipped PROPERTIES TIMEOUT 600)
-    endif()
+    add_test(NAME test_cli_shipped
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz>
+                     ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shipped_work)
+    set_tests_properties(test_cli_shipped PROPERTIES TIMEOUT 600)
 endif()
