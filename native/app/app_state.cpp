@@ -48,8 +48,7 @@ void rescore(app_state & a, app_image & im) {
     }
     im.result.findings.clear();
     for (const auto & s : scores) {
-        im.result.findings.push_back({s.id, s.display, s.cosine, s.logit, s.probability, s.calibrated, s.source});
-        im.result.findings.back().no_signal = s.no_signal;
+        im.result.findings.push_back(scoring_result_entry(s));
     }
 }
 
