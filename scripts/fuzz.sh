@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default 600 s, every target
 #   nohup scripts/fuzz.sh 600 > build-fuzz/fuzz.log 2>&1 &
 #   scripts/fuzz.sh --report                              only rewrite docs/results/fuzzing.md
+#   scripts/fuzz.sh --coverage                            line coverage of each target's parser
+#                                                         files over its corpus (build-fuzz-cov/)
 #
 # Builds build-fuzz/ (clang, RADZ_FUZZ=ON) when needed. Each target runs in chunks of CHUNK
 # seconds (default 60) over its working corpus build-fuzz/fuzz/corpus/<target>/ (started from
@@ -26,6 +28,7 @@ NICE=${NICE:-10}
 JOBS=${FUZZ_JOBS:-2}
 ALL_TARGETS=(image tokenizer_json tokenizer_encode manifest anchors results labels_csv evidence package package_fixup)
 WORK=$BUILD/fuzz
+CMD_LINE=${CMD_LINE:-scripts/fuzz.sh${*:+ $*}}
 STATS=$WORK/stats.tsv
 REPORT=docs/results/fuzzing.md
 
@@ -93,7 +96,7 @@ L.append("Written by `%s` (libFuzzer, clang 14, `-fsanitize=fuzzer,address,undef
          " CPU-seconds below are wall seconds of one single-threaded process, so they are an upper"
          " bound of the CPU it got when the machine was loaded." % cmd)
 L.append("")
-L.append("| target | seconds | executions | edges (cov) | features (ft) | corpus files | crashes | leaks | timeouts | ooms |")
+L.append("| target | wall seconds | executions | edges (cov) | features (ft) | corpus files | crashes | leaks | timeouts | ooms |")
 L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for t in order + [t for t in rows if t not in order]:
     r = rows.get(t, [])
@@ -123,6 +126,23 @@ for t in order:
         pts.append("%d s: %s" % (acc, x[4]))
     L.append("- `%s`: %s" % (t, ", ".join(pts)))
 L.append("")
+cov = os.path.join(work, "coverage.tsv")
+if os.path.exists(cov) and os.path.getsize(cov) > 0:
+    L.append("## Line coverage of the parser files")
+    L.append("")
+    L.append("`scripts/fuzz.sh --coverage`: each target built again with `-fprofile-instr-generate"
+             " -fcoverage-mapping` and run once over its corpus (kept and committed), `llvm-cov report` of"
+             " the core files it exists to exercise (lines of the whole file, so code only other"
+             " front ends reach counts as missed).")
+    L.append("")
+    L.append("| target | file | lines | missed | covered |")
+    L.append("|---|---|---:|---:|---:|")
+    for line in open(cov):
+        p = line.rstrip("\n").split("\t")
+        if len(p) == 5:
+            f = p[1] if p[1].startswith("core/") else "core/" + p[1]
+            L.append("| %s | `%s` | %s | %s | %s |" % (p[0], f, p[2], p[3], p[4]))
+    L.append("")
 # Between the markers only: the rest of the file (what the crashes were and what fixed them, the
 # planted-bug checks) is written by hand.
 begin, end = "<!-- scripts/fuzz.sh: begin -->", "<!-- scripts/fuzz.sh: end -->"
@@ -136,6 +156,55 @@ with open(out, "w") as f:
 print("wrote", out)
 PY
 }
+
+# The core files each target exists to exercise (its line coverage is reported for these).
+parser_files() {
+    case "$1" in
+        image) echo core/image.cpp core/jpeg_compat.cpp ;;
+        tokenizer_json|tokenizer_encode) echo core/tokenizer.cpp core/unicode.cpp ;;
+        manifest) echo core/package.cpp core/json_read.cpp ;;
+        anchors) echo core/anchor_table.cpp core/json_read.cpp ;;
+        results) echo core/results.cpp core/compare.cpp core/json_util.cpp ;;
+        labels_csv) echo core/labels_csv.cpp ;;
+        evidence) echo core/evidence.cpp ;;
+        package|package_fixup) echo core/package.cpp core/pipeline.cpp core/anchor_table.cpp core/evidence.cpp ;;
+    esac
+}
+
+# Builds the targets again with clang's source coverage, runs each once over its working and
+# committed corpus, and writes one line per target and file to $WORK/coverage.tsv.
+coverage() {
+    local cov=${BUILD}-cov
+    if [ ! -f "$cov/CMakeCache.txt" ]; then
+        cmake -S . -B "$cov" -DRADZ_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+            -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" \
+            -DCMAKE_CXX_FLAGS="-fprofile-instr-generate -fcoverage-mapping" \
+            -DCMAKE_EXE_LINKER_FLAGS="-fprofile-instr-generate" >/dev/null || return 1
+    fi
+    nice -n "$NICE" cmake --build "$cov" -j"$JOBS" || return 1
+    mkdir -p "$WORK/profiles"
+    : >"$WORK/coverage.tsv"
+    local t
+    for t in "${ALL_TARGETS[@]}"; do
+        rm -f "$WORK/profiles/$t".*
+        mkdir -p "$WORK/corpus/$t"
+        LLVM_PROFILE_FILE="$WORK/profiles/$t.profraw" nice -n "$NICE" "$cov/tests/fuzz/fuzz_$t" -runs=0 \
+            "$WORK/corpus/$t" tests/fuzz/corpus/"$t" >"$WORK/logs/$t.coverage.log" 2>&1
+        llvm-profdata merge -o "$WORK/profiles/$t.profdata" "$WORK/profiles/$t.profraw" || continue
+        # shellcheck disable=SC2046
+        llvm-cov report "$cov/tests/fuzz/fuzz_$t" -instr-profile="$WORK/profiles/$t.profdata" \
+            $(parser_files "$t" | tr ' ' '\n' | sed "s|^|$PWD/|") 2>/dev/null |
+            awk -v t="$t" -v root="$PWD/" '$1 ~ /\.cpp$/ { f = $1; sub(root, "", f); print t "\t" f "\t" $8 "\t" $9 "\t" $10 }' \
+            >>"$WORK/coverage.tsv"
+    done
+    cat "$WORK/coverage.tsv"
+}
+
+if [ "${1:-}" = "--coverage" ]; then
+    mkdir -p "$WORK/logs"
+    coverage && report
+    exit $?
+fi
 
 if [ "${1:-}" = "--report" ]; then
     report
