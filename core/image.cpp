@@ -284,12 +284,20 @@ bool image_probe(const uint8_t * bytes, size_t size, const image_limits & limits
         set_err(err, err_code, "decode", std::string("corrupt ") + format_upper(format) + " header");
         return false;
     }
+    const int      bit_depth = stbi_is_16_bit_from_memory(bytes, (int) size) ? 16 : 8;
+    const uint64_t decoded   = (uint64_t) w * (uint64_t) h * (uint64_t) sc * (uint64_t) (bit_depth / 8);
+    if (decoded > limits.max_decoded_bytes) {
+        set_err(err, err_code, "limits", "decoding needs " + std::to_string(decoded) + " bytes (" + std::to_string(w) +
+                "x" + std::to_string(h) + ", " + std::to_string(sc) + " channel" + (sc == 1 ? "" : "s") + ", " +
+                std::to_string(bit_depth) + "-bit), more than the limit of " + std::to_string(limits.max_decoded_bytes));
+        return false;
+    }
     if (header) {
         header->format    = format;
         header->width     = (int32_t) w;
         header->height    = (int32_t) h;
         header->channels  = sc;
-        header->bit_depth = stbi_is_16_bit_from_memory(bytes, (int) size) ? 16 : 8;
+        header->bit_depth = bit_depth;
     }
     return true;
 }

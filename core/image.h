@@ -16,8 +16,11 @@
 #include <vector>
 
 struct image_limits {
-    int32_t  max_side       = 8192;      // width and height each in [1, max_side]
-    uint64_t max_file_bytes = 67108864;  // 64 MiB, inclusive
+    int32_t  max_side          = 8192;       // width and height each in [1, max_side]
+    uint64_t max_file_bytes    = 67108864;   // 64 MiB, inclusive
+    uint64_t max_decoded_bytes = 268435456;  // 256 MiB of decoded samples (width x height x channels x
+                                             // bytes per sample), inclusive: 8-bit RGBA at 8192 x 8192
+                                             // passes, 16-bit RGB or RGBA at that size does not
 };
 
 // 8-bit interleaved samples, row-major, channels 1 (grey), 2 (grey+alpha), 3 (RGB), 4 (RGBA).
@@ -39,7 +42,9 @@ struct image_header {
 
 // Reads the signature and header (stbi_info) and checks the limits: zero bytes ("empty file"), more than
 // max_file_bytes, unknown signature ("not a PNG, JPEG or BMP file"), unreadable header, a side
-// of 0 or above max_side ("image is 100000x100000, larger than the limit of 8192 per side").
+// of 0 or above max_side ("image is 100000x100000, larger than the limit of 8192 per side"), more
+// decoded samples than max_decoded_bytes ("decoding needs 536870912 bytes (8192x8192, 4 channels,
+// 16-bit), more than the limit of 268435456"); all before any pixel buffer is allocated.
 bool image_probe(const uint8_t * bytes, size_t size, const image_limits & limits,
                  image_header * header, std::string * err, std::string * err_code = nullptr);
 

@@ -195,6 +195,32 @@ TEST_CASE("limits: file size and side, checked before decoding") {
     CHECK(image_decode(b.data(), b.size(), lim, &img, &err, &code));
 }
 
+TEST_CASE("limits: decoded bytes, checked from the header before any pixel buffer") {
+    const std::vector<uint8_t> b = read_image("rgb_100x70.png");   // 8-bit RGB: 21,000 decoded bytes
+    std::string err, code;
+    image_u8 img;
+    image_limits lim;
+    lim.max_decoded_bytes = 20999;
+    CHECK_FALSE(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+    CHECK(code == "limits");
+    CHECK(err == "decoding needs 21000 bytes (100x70, 3 channels, 8-bit), more than the limit of 20999");
+    lim.max_decoded_bytes = 21000;  // inclusive
+    CHECK(image_decode(b.data(), b.size(), lim, &img, &err, &code));
+
+    const std::vector<uint8_t> g = read_image("grey16_96x96.png");  // 16-bit grey: 2 bytes a sample
+    lim.max_decoded_bytes = 96 * 96 * 2 - 1;
+    CHECK_FALSE(image_decode(g.data(), g.size(), lim, &img, &err, &code));
+    CHECK(err == "decoding needs 18432 bytes (96x96, 1 channel, 16-bit), more than the limit of 18431");
+
+    // A header claiming 8192 x 8192 16-bit RGBA (512 MiB): refused with the default limits from the
+    // IHDR alone (no image data follows, so a decode attempt would fail differently).
+    std::vector<uint8_t> png = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                 0, 0, 0x20, 0, 0, 0, 0x20, 0, 16, 6, 0, 0, 0, 0, 0, 0, 0 };
+    CHECK_FALSE(image_decode(png.data(), png.size(), image_limits(), &img, &err, &code));
+    CHECK(code == "limits");
+    CHECK(err == "decoding needs 536870912 bytes (8192x8192, 4 channels, 16-bit), more than the limit of 268435456");
+}
+
 TEST_CASE("every truncation of a PNG, JPEG and BMP is refused without a crash") {
     for (const char * name : { "rgb_100x70.png", "grey_64x64.jpg", "rgb_65x63.bmp", "palette_70x90.png" }) {
         const std::vector<uint8_t> b = read_image(name);
