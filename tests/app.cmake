@@ -1,5 +1,5 @@
 # The desktop app's end-to-end test (included by tests/CMakeLists.txt): radz-app's test mode
-# under xvfb-run, checked against the radz CLI on the runtime tests' package (tests/test_app.py).
+# under Xvfb, checked against the radz CLI on the runtime tests' package (tests/test_app.py).
 # Natively only, and only when the app is built (RADZ_BUILD_APP, libimgui-dev, libsdl2-dev).
 
 if (NOT EMSCRIPTEN AND TARGET radz-app AND TARGET radz)

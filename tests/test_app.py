@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -66,14 +67,49 @@ def golden_cxr_image(model: Path) -> Path:
     raise SystemExit(f"{model}/golden/golden.json: no cxr image")
 
 
-def x_server_cmd() -> list:
-    """xvfb-run when there is no display (the usual case in tests)."""
+_own_x_server = None   # the Xvfb this test started (see start_x_server)
+
+
+def start_x_server() -> None:
+    """One Xvfb for the whole test when there is no display (the usual case in tests).
+
+    Not xvfb-run per app run: its clean-up races with the server's shutdown and now and then exits 5
+    ("problem while cleaning up temporary directory") in place of the app's own exit code, which made
+    the exit-code checks flaky. -displayfd picks a free display number and writes it once ready."""
+    global _own_x_server
     if os.environ.get("DISPLAY") and not os.environ.get("RADZ_TEST_FORCE_XVFB"):
-        return []
-    xvfb = shutil.which("xvfb-run")
+        return
+    xvfb = shutil.which("Xvfb")
     if not xvfb:
-        raise SystemExit("test_app.py: no DISPLAY and no xvfb-run (apt-get install xvfb)")
-    return [xvfb, "-a", "-s", "-screen 0 1400x900x24"]
+        raise SystemExit("test_app.py: no DISPLAY and no Xvfb (apt-get install xvfb)")
+    rfd, wfd = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(wfd), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                            pass_fds=(wfd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    ready, _, _ = select.select([rfd], [], [], 60)
+    number = os.read(rfd, 64).decode().strip() if ready else ""
+    os.close(rfd)
+    if not number.isdigit():
+        proc.kill()
+        raise SystemExit("test_app.py: Xvfb did not report a display within 60 s")
+    _own_x_server = proc
+    os.environ["DISPLAY"] = ":" + number
+
+
+def stop_x_server() -> None:
+    if _own_x_server is not None:
+        _own_x_server.terminate()
+        try:
+            _own_x_server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _own_x_server.kill()
+
+
+def x_server_cmd() -> list:
+    """Nothing to prefix: the display is the caller's or the one start_x_server started."""
+    if not os.environ.get("DISPLAY"):
+        raise SystemExit("test_app.py: no display (start_x_server was not called)")
+    return []
 
 
 def grey(img: Image.Image) -> np.ndarray:
@@ -364,4 +400,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    start_x_server()
+    try:
+        status = main()
+    finally:
+        stop_x_server()
+    sys.exit(status)
