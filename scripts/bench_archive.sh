@@ -5,7 +5,7 @@
 #
 # BUILD_DIR: a Release build with build/radz (default build); WORK_DIR: where the images are
 # made (default BUILD_DIR/archive-bench; nothing is written into the repository).
-#  1. Full-size inputs made from the shared NIH images (/work/shared/data/nih1000, or
+#  1. Full-size inputs made from the shared NIH images (../shared/data/nih1000 beside the repo, or
 #     $RADZ_TEST_DATA) with PIL: each 64 px image upscaled (bicubic) to 1024 x 1024 and to
 #     3000 x 2500, 8-bit grey, with Gaussian noise (sigma 4 grey levels) so that the files
 #     compress like radiographs rather than like a smooth upscale; PNG (compress level 6) and

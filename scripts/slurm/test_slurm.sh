@@ -6,7 +6,7 @@
 #
 # Installs Debian's slurm-wlm and munge when missing (apt-get), writes a munge key and a
 # slurm.conf under WORK_DIR, starts munged, slurmctld and slurmd, and stops them on exit.
-# Then, on the shared NIH set (/work/shared/data/nih1000 or $RADZ_TEST_DATA) four times under
+# Then, on the shared NIH set (../shared/data/nih1000 beside the repo, or $RADZ_TEST_DATA) four times under
 # other names (c1/ .. c4/: 4,000 rows, so that a shard runs long enough to be stopped):
 #   1. one unsharded radz eval (the reference);
 #   2. scripts/slurm/submit.sh with 4 shards: an array job and a dependent merge; shard 2 is
