@@ -11,36 +11,8 @@ pkg="$2"
 work="$3"
 py=/usr/bin/python3
 
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/cli_test_lib.sh"   # fail, expect, contains
 
-# expect CODE DESCRIPTION -- COMMAND...: runs it, keeps stdout/stderr in $out/$err.
-expect() {
-    local code="$1" what="$2"
-    shift 3
-    checks=$((checks + 1))
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    out=$(cat "$work/out")
-    err=$(cat "$work/err")
-    if [ "$rc" != "$code" ]; then
-        fail "$what: exit $rc, expected $code"
-        echo "  command: $*" >&2
-        sed 's/^/  stderr: /' "$work/err" | head -5 >&2
-    fi
-}
-# contains HAYSTACK NEEDLE DESCRIPTION
-contains() {
-    checks=$((checks + 1))
-    case "$1" in
-        *"$2"*) ;;
-        *) fail "$3: expected '$2' in: $(echo "$1" | head -3)" ;;
-    esac
-}
 # one_line TEXT DESCRIPTION: the error output is exactly one line
 one_line() {
     checks=$((checks + 1))

@@ -17,29 +17,7 @@ images="$4"
 n=${RADZ_TEST_INPUTS_COUNT:-5000}
 py=/usr/bin/python3
 
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-# expect CODE DESCRIPTION -- COMMAND...: runs it, keeps stdout/stderr in $work/out, $work/err.
-expect() {
-    local code="$1" what="$2"
-    shift 3
-    checks=$((checks + 1))
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    if [ "$rc" != "$code" ]; then
-        fail "$what: exit $rc, expected $code"
-        sed 's/^/  stderr: /' "$work/err" | cut -c1-300 | head -5 >&2
-    fi
-}
-# contains FILE NEEDLE DESCRIPTION
-contains() {
-    checks=$((checks + 1))
-    grep -qF -- "$2" "$1" || fail "$3: expected '$2' in $(basename "$1"): $(head -c 300 "$1")"
-}
+. "$(dirname "$0")/cli_test_lib.sh"   # fail, expect, file_contains
 # lines FILE COUNT DESCRIPTION: the file has COUNT lines besides the provider line
 lines() {
     checks=$((checks + 1))
@@ -152,21 +130,21 @@ printf '%s\n' "${paths[0]}" > one.txt
 expect 1 "unreadable inputs" -- "$radz" classify --ep cpu --json --list missing.txt empty broken --list one.txt
 printf '%s\n' broken/good.jpg "${paths[0]}" > expected_some.txt
 results "unreadable inputs: the rest is classified" expected_some.txt
-contains "$work/err" "missing.txt: cannot read (No such file or directory)" "a missing list file is named"
-contains "$work/err" "empty: no PNG, JPEG or BMP file in this folder" "a folder without images is named"
-contains "$work/err" "broken/gone.png: broken symbolic link" "a broken link is named"
+file_contains "$work/err" "missing.txt: cannot read (No such file or directory)" "a missing list file is named"
+file_contains "$work/err" "empty: no PNG, JPEG or BMP file in this folder" "a folder without images is named"
+file_contains "$work/err" "broken/gone.png: broken symbolic link" "a broken link is named"
 lines "$work/err" 3 "one line per unreadable input"
 printf '\n# nothing\n' > blank.txt
 expect 1 "an empty list" -- "$radz" classify --ep cpu --list blank.txt
-contains "$work/err" "blank.txt: no path in this list" "an empty list is named"
+file_contains "$work/err" "blank.txt: no path in this list" "an empty list is named"
 expect 2 "a missing response file" -- "$radz" classify --ep cpu @nope.txt
-contains "$work/err" "@nope.txt: cannot read" "a missing response file is named"
+file_contains "$work/err" "@nope.txt: cannot read" "a missing response file is named"
 lines "$work/err" 1 "a missing response file: one line"
 echo "@loop.txt" > loop.txt
 expect 2 "a response file naming itself" -- "$radz" classify --ep cpu @loop.txt
-contains "$work/err" "nested more than 8 deep" "response files nest 8 deep at most"
+file_contains "$work/err" "nested more than 8 deep" "response files nest 8 deep at most"
 expect 2 "--list without a file" -- "$radz" classify --ep cpu --list
-contains "$work/err" "--list needs a file" "--list without a file"
+file_contains "$work/err" "--list needs a file" "--list without a file"
 
 # --- the guards of native/ort_cmdline.h, each alone, on the other commands that load ONNX Runtime
 # 60 KB of command line without images: 5,000 times --threads 1.
@@ -183,13 +161,13 @@ with open("mri.csv", "w") as f:
 EOF
 expect 0 "info, a long command line moved off /proc/self/cmdline, telemetry on" -- \
     env ORT_DISABLE_TELEMETRY=0 "$radz" info --ep cpu "${long[@]}"
-contains "$work/out" "cpu" "info lists the cpu provider"
+file_contains "$work/out" "cpu" "info lists the cpu provider"
 expect 0 "eval, a long command line kept, telemetry off" -- \
     env RADZ_KEEP_CMDLINE=1 "$radz" eval --ep cpu --min-positives 1 --ci 0 --images "$pkg/golden" mri.csv "${long[@]}"
-contains "$work/out" "top-1 accuracy" "eval prints its accuracy"
+file_contains "$work/out" "top-1 accuracy" "eval prints its accuracy"
 expect 1 "info, a long command line kept and telemetry on: refused, not a crash" -- \
     env RADZ_KEEP_CMDLINE=1 ORT_DISABLE_TELEMETRY=0 "$radz" info --ep cpu "${long[@]}"
-contains "$work/err" "docs/ort-cmdline.md" "the refusal names the explanation"
+file_contains "$work/err" "docs/ort-cmdline.md" "the refusal names the explanation"
 lines "$work/err" 1 "the refusal is one line"
 
 echo "test_cli_inputs: $checks checks, $failures failed"

@@ -16,33 +16,7 @@ work="$4"
 py=/usr/bin/python3
 src="$(cd "$(dirname "$0")" && pwd)"
 
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-expect() {
-    local code="$1" what="$2"
-    shift 3
-    checks=$((checks + 1))
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    out=$(cat "$work/out")
-    err=$(cat "$work/err")
-    if [ "$rc" != "$code" ]; then
-        fail "$what: exit $rc, expected $code"
-        echo "  command: $*" >&2
-        sed 's/^/  stderr: /' "$work/err" | head -5 >&2
-    fi
-}
-contains() {
-    checks=$((checks + 1))
-    case "$1" in
-        *"$2"*) ;;
-        *) fail "$3: expected '$2' in: $(echo "$1" | head -3)" ;;
-    esac
-}
+. "$src/cli_test_lib.sh"   # fail, expect, contains
 
 for f in "$pkg/manifest.json" "$data/nih1000/images/00000001_000.png"; do
     if [ ! -f "$f" ]; then

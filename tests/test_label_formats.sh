@@ -17,12 +17,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 labels="$here/data/labels"
 images="$data/nih1000/images"
 
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$here/cli_test_lib.sh"   # fail and the counters
 # run CODE NAME ARGS...: radz ARGS, stdout to $work/NAME.out, stderr to $work/NAME.err
 run() {
     local code="$1" name="$2"
@@ -35,7 +30,7 @@ run() {
         sed 's/^/  stderr: /' "$work/$name.err" | head -5 >&2
     fi
 }
-contains() {
+log_contains() {
     checks=$((checks + 1))
     grep -qF -- "$2" "$work/$1" || fail "$1: expected '$2' in: $(head -c 600 "$work/$1")"
 }
@@ -77,7 +72,7 @@ done
 run 0 semicolon_given eval "${common[@]}" --sep ';' --images "$data/nih1000" "$labels/radz_semicolon.csv"
 same own semicolon_given
 run 2 semicolon_as_comma eval --ep cpu --sep , --images "$data/nih1000" "$labels/radz_semicolon.csv"
-contains semicolon_as_comma.err "radz_semicolon.csv: line 1, column 1: unexpected character after a quoted field"
+log_contains semicolon_as_comma.err "radz_semicolon.csv: line 1, column 1: unexpected character after a quoted field"
 
 # --- ChestX-ray14 Data_Entry_2017.csv, with and without its split list ---------------------------
 run 0 nih eval "${common[@]}" --images "$images" "$labels/Data_Entry_2017.csv"
@@ -85,22 +80,22 @@ same own nih
 run 0 own_fold1 eval "${common[@]}" --fold 1 --images "$data/nih1000" "$labels/radz.csv"
 run 0 nih_test_list eval "${common[@]}" --split-list "$labels/test_list.txt" --images "$images" "$labels/Data_Entry_2017.csv"
 same own_fold1 nih_test_list
-contains nih_test_list.err "split list test_list.txt: 32 names, 30 of 60 rows listed"
-contains nih_test_list.err "ChestX-ray14 Data_Entry"
-contains nih_test_list.err "patients: 'Patient ID'"
-contains nih_test_list.err "No_Finding           <- no other finding"
-contains nih_test_list.out '"bootstrap": {"resamples": 200, "seed": 0, "groups": "patient_id"'
+log_contains nih_test_list.err "split list test_list.txt: 32 names, 30 of 60 rows listed"
+log_contains nih_test_list.err "ChestX-ray14 Data_Entry"
+log_contains nih_test_list.err "patients: 'Patient ID'"
+log_contains nih_test_list.err "No_Finding           <- no other finding"
+log_contains nih_test_list.out '"bootstrap": {"resamples": 200, "seed": 0, "groups": "patient_id"'
 
 # --- CheXpert and MIMIC-CXR style: policies for -1 and blank -------------------------------------
 run 0 ref_original eval "${common[@]}" --images "$data/nih1000" "$labels/reference_original.csv"
 run 0 chexpert_pos_neg eval "${common[@]}" --uncertain positive --blank negative --images "$data/nih1000" \
     "$labels/chexpert_train.csv"
 same ref_original chexpert_pos_neg
-contains chexpert_pos_neg.err "Effusion             <- 'Pleural Effusion' (synonym)"
-contains chexpert_pos_neg.err "No_Finding           <- 'No Finding' (same name up to case, spaces and '_')"
-contains chexpert_pos_neg.err "no labels for: Infiltration, Mass, Nodule, Emphysema, Fibrosis, Pleural_Thickening, Hernia"
-contains chexpert_pos_neg.err "not used (no cxr finding of that name; --map COLUMN=ID): 'Enlarged Cardiomediastinum', 'Lung Opacity', 'Lung Lesion', 'Pleural Other', 'Fracture', 'Support Devices'"
-contains chexpert_pos_neg.err "as positive; blank labels:"
+log_contains chexpert_pos_neg.err "Effusion             <- 'Pleural Effusion' (synonym)"
+log_contains chexpert_pos_neg.err "No_Finding           <- 'No Finding' (same name up to case, spaces and '_')"
+log_contains chexpert_pos_neg.err "no labels for: Infiltration, Mass, Nodule, Emphysema, Fibrosis, Pleural_Thickening, Hernia"
+log_contains chexpert_pos_neg.err "not used (no cxr finding of that name; --map COLUMN=ID): 'Enlarged Cardiomediastinum', 'Lung Opacity', 'Lung Lesion', 'Pleural Other', 'Fracture', 'Support Devices'"
+log_contains chexpert_pos_neg.err "as positive; blank labels:"
 run 0 ref_uncertain_negative eval "${common[@]}" --images "$data/nih1000" "$labels/reference_uncertain_negative.csv"
 run 0 chexpert_neg_neg eval "${common[@]}" --uncertain negative --blank negative --images "$data/nih1000" \
     "$labels/chexpert_train.csv"
@@ -108,7 +103,7 @@ same ref_uncertain_negative chexpert_neg_neg
 run 0 ref_left_out eval "${common[@]}" --images "$data/nih1000" "$labels/reference_left_out.csv"
 run 0 chexpert_default eval "${common[@]}" --images "$data/nih1000" "$labels/chexpert_train.csv"
 same ref_left_out chexpert_default
-contains chexpert_default.err "left out of their finding"
+log_contains chexpert_default.err "left out of their finding"
 # The counts behind the policies, from the file itself: ignore leaves the -1 and blank cells out,
 # positive/negative count them on their side.
 checks=$((checks + 1))
@@ -129,26 +124,26 @@ PY
 run 0 ref_patients eval "${common[@]}" --images "$data/nih1000" "$labels/reference_original_patients.csv"
 run 0 mimic eval "${common[@]}" --uncertain positive --blank negative --images "$data/nih1000" "$labels/mimic_chexpert.csv"
 same ref_patients mimic
-contains mimic.err "patients: 'subject_id'"
+log_contains mimic.err "patients: 'subject_id'"
 
 # --- --map, usage errors, broken files name file, line and column --------------------------------
 run 0 mapped eval "${common[@]}" --ci 0 --map "Lung Opacity=Infiltration" --images "$data/nih1000" "$labels/chexpert_train.csv"
-contains mapped.err "Infiltration         <- 'Lung Opacity' (--map)"
+log_contains mapped.err "Infiltration         <- 'Lung Opacity' (--map)"
 run 2 map_unknown eval --ep cpu --map "Opacity=Mass" "$labels/chexpert_train.csv"
-contains map_unknown.err "--map Opacity=Mass: chexpert_train.csv has no finding column or class 'Opacity'"
+log_contains map_unknown.err "--map Opacity=Mass: chexpert_train.csv has no finding column or class 'Opacity'"
 run 2 bad_policy eval --ep cpu --uncertain maybe "$labels/chexpert_train.csv"
-contains bad_policy.err "--uncertain: expected ignore, positive or negative, found 'maybe'"
+log_contains bad_policy.err "--uncertain: expected ignore, positive or negative, found 'maybe'"
 run 2 bad_sep eval --ep cpu --sep '|' "$labels/radz.csv"
-contains bad_sep.err "--sep: expected ',', ';' or tab, found '|'"
+log_contains bad_sep.err "--sep: expected ',', ';' or tab, found '|'"
 printf 'path;Effusion\r\nimages/00000001_000.png;1\r\nimages/00000001_001.png;"1"x\r\n' > "$work/broken.csv"
 run 2 broken eval --ep cpu "$work/broken.csv"
-contains broken.err "radz eval: broken.csv: line 3, column 2: unexpected character after a quoted field"
+log_contains broken.err "radz eval: broken.csv: line 3, column 2: unexpected character after a quoted field"
 printf 'Image Index,Finding Labels,Patient ID\n00000001_000.png,No Finding|Mass,1\n' > "$work/entry.csv"
 run 2 broken_entry eval --ep cpu "$work/entry.csv"
-contains broken_entry.err "entry.csv: line 2, column 'Finding Labels': 'No Finding' together with findings"
+log_contains broken_entry.err "entry.csv: line 2, column 'Finding Labels': 'No Finding' together with findings"
 printf 'nothing_listed.png\n' > "$work/list.txt"
 run 1 empty_split eval --ep cpu --split-list "$work/list.txt" --images "$images" "$labels/Data_Entry_2017.csv"
-contains empty_split.err "Data_Entry_2017.csv: no rows listed in list.txt"
+log_contains empty_split.err "Data_Entry_2017.csv: no rows listed in list.txt"
 
 # --- CSV outputs, read back ------------------------------------------------------------------------
 run 0 eval_csv eval --ep cpu --csv --min-positives 1 --ci 200 --images "$data/nih1000" "$labels/radz.csv"
