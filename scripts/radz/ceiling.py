@@ -9,8 +9,8 @@ For each fold F a model is trained on the other four folds (fixed schedule, chos
 held-out figure was seen: no early stopping, nothing tuned on the fold) and its logits for fold F's
 images are written to docs/results/ablations/ceiling.foldF.json (ceiling-cnn.foldF.json with
 --encoder cnn: a plain small CNN instead of the shipped encoder, a comparison row); a fold whose file exists is skipped
-(rerun = resume). The summary (pooled and per-fold mean AUC over the seen findings with >= 20
-positives, patient-bootstrap CIs) is printed and written to docs/results/ablations/ceiling.summary.json.
+(rerun = resume). The figures are computed from those files by radz.ablations (docs/results/ablations.md),
+with the other rows' code.
 """
 from __future__ import annotations
 
@@ -27,16 +27,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import metrics
 from .model import ModelConfig, VisionEncoder, init_weights
 from .preprocess import load_images
 from .splits import nih_rows
-from .train import DEFAULT_DATA, DEFAULT_HELD_OUT, NIH_FINDINGS, REPO_ROOT, augment
+from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT, augment
 
 OUT_DIR = os.path.join(REPO_ROOT, "docs", "results", "ablations")
-MIN_POS_MEAN = 20
-N_BOOT = 1000
-BOOT_SEED = 0
 
 
 class Ceiling(nn.Module):
@@ -129,38 +125,6 @@ def predict(model: Ceiling, x: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(x)[:, None]).numpy()
 
 
-def summary(docs: list[dict], held_out: list[str]) -> dict:
-    rows = [r for d in docs for r in d["images"]]
-    y = {f: np.array([r["labels"][f] for r in rows]) for f in NIH_FINDINGS}
-    s = {f: np.array([r["logits"][f] for r in rows]) for f in NIH_FINDINGS}
-    fold = np.array([r["fold"] for r in rows])
-    patient = np.array([r["patient_id"] for r in rows])
-    pos_total = {f: int(y[f].sum()) for f in NIH_FINDINGS}
-    seen_main = [f for f in NIH_FINDINGS if f not in held_out and pos_total[f] >= MIN_POS_MEAN]
-
-    def mean_auc(fids, idx):
-        v = [metrics.auc(s[f][idx], y[f][idx]) for f in fids]
-        v = [a for a in v if a is not None]
-        return float(np.mean(v)) if v else None
-
-    every = np.arange(len(rows))
-    out = {"images": len(rows), "patients": int(len(set(patient.tolist()))), "folds": sorted(set(fold.tolist())),
-           "seen_main": seen_main, "held_out": held_out, "findings": {}}
-    for f in NIH_FINDINGS:
-        a = metrics.auc(s[f], y[f])
-        lo, hi = metrics.group_bootstrap(patient, lambda i, f=f: metrics.auc(s[f][i], y[f][i]), N_BOOT, BOOT_SEED)
-        per_fold = [metrics.auc(s[f][fold == k], y[f][fold == k]) for k in out["folds"]]
-        out["findings"][f] = {"auc": a, "ci": [lo, hi], "positives": pos_total[f], "per_fold": per_fold}
-    out["seen_mean_pooled"] = mean_auc(seen_main, every)
-    out["seen_mean_pooled_ci"] = list(metrics.group_bootstrap(patient, lambda i: mean_auc(seen_main, i), N_BOOT, BOOT_SEED))
-    pf = [mean_auc(seen_main, np.flatnonzero(fold == k)) for k in out["folds"]]
-    out["seen_mean_per_fold"] = pf
-    out["seen_mean_fold_average"] = float(np.mean([v for v in pf if v is not None]))
-    unseen = [f for f in held_out if pos_total[f] >= 1]
-    out["held_out_mean_pooled"] = mean_auc(unseen, every)
-    return out
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -207,20 +171,7 @@ def main(argv=None) -> int:
             json.dump(doc, fh, indent=1)
         os.replace(tmp, path)
         log(f"fold {k}: written in {doc['seconds']} s")
-    docs = []
-    for k in range(5):
-        p = os.path.join(args.out, f"{prefix}.fold{k}.json")
-        if os.path.exists(p):
-            with open(p) as fh:
-                docs.append(json.load(fh))
-    s = summary(docs, list(DEFAULT_HELD_OUT))
-    with open(os.path.join(args.out, f"{prefix}.summary.json"), "w") as fh:
-        json.dump(s, fh, indent=1)
-    log(f"seen mean AUC ({len(s['seen_main'])} findings, {s['images']} images): pooled {s['seen_mean_pooled']:.3f} "
-        f"(CI {s['seen_mean_pooled_ci'][0]:.3f}-{s['seen_mean_pooled_ci'][1]:.3f}), per-fold average "
-        f"{s['seen_mean_fold_average']:.3f}; held-out pooled {s['held_out_mean_pooled']:.3f}")
-    for f, v in s["findings"].items():
-        log(f"  {f:20s} AUC {v['auc']:.3f} ({v['ci'][0]:.3f}-{v['ci'][1]:.3f}) pos {v['positives']}")
+    log("figures (pooled and per fold, patient-bootstrap CIs): cd scripts && /usr/bin/python3 -m radz.ablations")
     return 0
 
 
