@@ -71,6 +71,44 @@ static bool get_int_array(const json_reader & r, const json & obj, const std::st
     return true;
 }
 
+// manifest.json's modality_head (section 11): the graph, its classes (the package's modalities
+// in any order, then "other"), the view side and the gate's thresholds.
+static bool parse_modality_head(const json_reader & r, const json & mh, radz_package * pkg) {
+    package_modality_head & h = pkg->modality_head;
+    const char * w = "modality_head";
+    if (!r.get_string(mh, w, "graph", &h.graph)) return false;
+    const json * classes = nullptr;
+    if (!r.get_array(mh, w, "classes", &classes)) return false;
+    for (size_t i = 0; i < classes->size(); i++) {
+        std::string c;
+        if (!r.as_string((*classes)[i], json_path("modality_head.classes", i), &c)) return false;
+        h.classes.push_back(c);
+    }
+    if (h.classes.size() < 2 || h.classes.back() != "other") {
+        return r.fail("modality_head.classes", "expected the package's modalities then \"other\", found " +
+                      json_describe(*classes));
+    }
+    int64_t view = 0;
+    if (!r.get_int(mh, w, "view", &view)) return false;
+    if (view != pkg->image.width || view != pkg->image.height) {
+        return r.fail("modality_head.view", "expected " + std::to_string(pkg->image.width) +
+                      " (image.size: the head sees the section 2 pixels), found " + std::to_string(view));
+    }
+    h.view = (int32_t) view;
+    if (!r.get_number(mh, w, "p_other_max", &h.p_other_max)) return false;
+    if (!r.get_number(mh, w, "distance_max", &h.distance_max)) return false;
+    if (!r.get_number(mh, w, "min_contrast", &h.min_contrast)) return false;
+    if (!r.get_number(mh, w, "strong_disagreement", &h.strong_disagreement)) return false;
+    if (!(h.p_other_max > 0.0 && h.p_other_max <= 1.0)) return r.fail("modality_head.p_other_max", "expected a number in (0, 1]");
+    if (!(h.distance_max > 0.0)) return r.fail("modality_head.distance_max", "expected a number > 0");
+    if (!(h.min_contrast >= 0.0 && h.min_contrast < 1.0)) return r.fail("modality_head.min_contrast", "expected a number in [0, 1)");
+    if (!(h.strong_disagreement > 0.5 && h.strong_disagreement <= 1.0)) {
+        return r.fail("modality_head.strong_disagreement", "expected a number in (0.5, 1]");
+    }
+    h.present = true;
+    return true;
+}
+
 // Keys and types (section 1's table) plus per-field value rules. No disk, no cross-references.
 static bool parse_fields(const std::string & text, radz_package * pkg, std::string * err) {
     json_reader r{ k_manifest, err };
@@ -84,9 +122,9 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
     if (format != "radz-model-package") return r.fail("format", "expected \"radz-model-package\", found \"" + format + "\"");
     int64_t version = -1;
     if (!r.get_int(doc, "", "format_version", &version)) return false;
-    if (version != 0 && version != 1) {
-        return r.fail("format_version", "expected 0 or 1, found " + std::to_string(version) +
-                      " (this reader knows versions 0 and 1)");
+    if (version < 0 || version > 2) {
+        return r.fail("format_version", "expected 0, 1 or 2, found " + std::to_string(version) +
+                      " (this reader knows versions 0 to 2)");
     }
     pkg->format_version = (int32_t) version;
 
@@ -126,7 +164,7 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
         if (!r.get_string(f, w, "sha256", &pf.sha256)) return false;
         if (!r.get_int(f, w, "size", &size)) return false;
         if (pkg->format_version >= 1) {
-            if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence" }, &pf.role)) return false;
+            if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence", "modality" }, &pf.role)) return false;
         } else {
             if (!get_enum(r, f, w, "role", { "tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc" }, &pf.role)) return false;
         }
@@ -280,6 +318,14 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
         if (!r.get_string(*ev, "evidence", "file", &pkg->evidence_file)) return false;
     }
 
+    // version 2: the modality detector and out-of-distribution gate (section 11)
+    pkg->modality_head = package_modality_head{};
+    if (pkg->format_version >= 2) {
+        const json * mh = nullptr;
+        if (!r.get_object(doc, "", "modality_head", &mh)) return false;
+        if (!parse_modality_head(r, *mh, pkg)) return false;
+    }
+
     const json * golden = nullptr;
     if (!r.get_object(doc, "", "golden", &golden)) return false;
     {
@@ -315,6 +361,23 @@ static bool check_references(radz_package * pkg, std::string * err) {
     if (!check_ref("tokenizer.file", pkg->tokenizer_file, "tokenizer")) return false;
     if (!check_ref("golden.file", pkg->golden.file, "golden")) return false;
     if (pkg->format_version >= 1 && !check_ref("evidence.file", pkg->evidence_file, "evidence")) return false;
+    if (pkg->modality_head.present) {
+        if (!check_ref("modality_head.graph", pkg->modality_head.graph, "modality")) return false;
+        const std::vector<std::string> & c = pkg->modality_head.classes;
+        for (size_t i = 0; i + 1 < c.size(); i++) {
+            if (!package_modality_find(*pkg, c[i])) {
+                return r.fail(json_path("modality_head.classes", i), "'" + c[i] + "' is not a modality of this package");
+            }
+            for (size_t j = 0; j < i; j++) {
+                if (c[j] == c[i]) return r.fail(json_path("modality_head.classes", i), "'" + c[i] + "' is listed twice");
+            }
+        }
+        if (c.size() - 1 != pkg->modalities.size()) {
+            return r.fail("modality_head.classes", "expected every modality of the package (" +
+                          std::to_string(pkg->modalities.size()) + ") then \"other\", found " +
+                          std::to_string(c.size() - 1) + " modalities");
+        }
+    }
     if (!package_variant(*pkg, pkg->golden.variant)) {
         return r.fail("golden.variant", "'" + pkg->golden.variant + "' is not a variant");
     }

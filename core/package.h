@@ -18,7 +18,7 @@ struct package_file {
     std::string sha256;  // lower-case hex
     uint64_t    size = 0;
     std::string role;    // tokenizer, vision, decoder, embeddings, anchors, reference, golden, doc,
-                         // evidence (format version 1)
+                         // evidence (format version 1), modality (format version 2)
 };
 
 struct package_image_settings {
@@ -80,10 +80,23 @@ struct package_golden {
     std::map<std::string, double> tolerance;  // pixels_png, pixels_jpeg, features, probabilities
 };
 
+// The modality detector and out-of-distribution gate (format version 2, section 11).
+struct package_modality_head {
+    bool        present = false;     // false for version 0 and 1 packages: no detection
+    std::string graph;               // "modality.onnx" (role "modality"): pixels -> modality_logits, ood_distance
+    std::vector<std::string> classes; // the package's modalities in the graph's order, then "other"
+    int32_t     view = 64;           // the head sees the section 2 pixels (image.width x image.height)
+    double      p_other_max = 0.5;   // rejected when P(other) >= this
+    double      distance_max = 0.0;  // rejected when ood_distance > this
+    double      min_contrast = 0.0;  // rejected when the pixels' standard deviation < this
+    double      strong_disagreement = 0.9; // a chosen modality whose detected probability is below
+                                           // 1 - this (another modality above this) is warned about
+};
+
 struct radz_package {
     std::string dir;              // folder as given to package_load
     std::string manifest_sha256;  // of manifest.json's bytes
-    int32_t     format_version = 0;  // 0 or 1
+    int32_t     format_version = 0;  // 0, 1 or 2
     std::string name;
     std::string description;
     std::string recipe_json;      // the "recipe" object, serialised (shown by `radz info`)
@@ -99,9 +112,10 @@ struct radz_package {
     std::string default_variant;
     package_golden golden;
     std::string evidence_file;    // evidence.file (version 1, role "evidence"); empty in version 0
+    package_modality_head modality_head;  // version 2
 };
 
-// Parses and validates manifest.json text: format, format_version (0 or 1; 1 adds the required
+// Parses and validates manifest.json text: format, format_version (0, 1 or 2; 2 adds the required `modality_head` key and the "modality" role; 1 adds the required
 // `evidence` key and the "evidence" role), every required key
 // and its type, the path rule, roles, cross-references (every path named elsewhere is in files
 // with the right role), special tokens (ids in [0, vocab_size), K in 1..16, distinct, one per

@@ -1,0 +1,379 @@
+"""The modality detector and out-of-distribution gate (issue 13; docs/model-package.md section 11).
+
+    cd scripts
+    /usr/bin/python3 -m radz.ood_sets --out ../build/ood                      # the image sets
+    /usr/bin/python3 -m radz.modality loko --sets ../build/ood --out ../build/modality   # the figures
+    /usr/bin/python3 -m radz.modality train --sets ../build/ood --package PKG  # head into a package
+
+One fixed-size view of the image: the 64x64 grey pixels of section 2 (taken before any
+modality-specific step), into a small CNN (`modality.onnx`) with two outputs:
+- `modality_logits` [N, M+1]: the package's modalities (cxr, mri) and "other";
+- `ood_distance` [N]: the squared Mahalanobis distance of the CNN's 64-value feature to the
+  nearest modality's mean (shared covariance), fitted on training radiographs.
+The gate (section 11) rejects an image when its view has no contrast (a rule, not learned), when
+P(other) >= 0.5, or when the distance exceeds the 99.5th percentile of the calibration
+radiographs' distances (NIH fold 0 and a tenth of the MRI training split: never trained on by
+the head, never used for the figures). Nothing is chosen on the test images.
+
+The figures (`loko`): for each out-of-distribution kind in turn, a head trained without that
+kind is measured on it (leave one kind out); the head trained on every kind is measured on the
+held-out radiographs (NIH fold 1, the MRI test split) as shipped, at 28, 128 and 1024 px and as
+JPEG.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .preprocess import preprocess_file
+from .ood_sets import KINDS, INDIST_VARIANTS
+from .train import REPO_ROOT, DEFAULT_DATA
+
+MODALITIES = ["cxr", "mri"]
+OPSET = 17
+P_OTHER_MAX = 0.5
+DIST_QUANTILE = 0.995
+MIN_CONTRAST = 0.01     # standard deviation of the 64x64 view (pixels in [0, 1])
+FEAT = 64
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+class ModalityNet(nn.Module):
+    def __init__(self, n_out: int = len(MODALITIES) + 1):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, 16, 3, 2, 1), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, 2, 1), nn.ReLU(),
+            nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, 2, 1), nn.ReLU())
+        self.fc = nn.Linear(64 * 16, FEAT)
+        self.out = nn.Linear(FEAT, n_out)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.fc(self.conv(x).flatten(1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))
+
+
+class HeadGraph(nn.Module):
+    """What modality.onnx computes: logits and the distance to the nearest modality."""
+
+    def __init__(self, net: ModalityNet, means: np.ndarray, precision_chol: np.ndarray):
+        super().__init__()
+        self.net = net
+        self.register_buffer("means", torch.tensor(means, dtype=torch.float32))          # [M, F]
+        self.register_buffer("chol", torch.tensor(precision_chol, dtype=torch.float32))  # [F, F]
+
+    def forward(self, pixels: torch.Tensor):
+        f = self.net.features(pixels)
+        logits = self.net.out(f)
+        d = (f[:, None, :] - self.means[None, :, :]) @ self.chol      # [N, M, F]
+        dist = (d * d).sum(-1).min(dim=1).values
+        return logits, dist
+
+
+# ------------------------------------------------------------------------------------------ data
+
+def views_of(root: str, rel_paths: list[str], cache: str) -> np.ndarray:
+    key = hashlib.sha256(("\n".join(rel_paths) + root).encode()).hexdigest()[:16]
+    path = os.path.join(cache, f"views-{key}.npy")
+    if os.path.exists(path):
+        return np.load(path)
+    arr = np.stack([preprocess_file(os.path.join(root, p)) for p in rel_paths]).astype(np.float32)
+    os.makedirs(cache, exist_ok=True)
+    np.save(path + ".tmp.npy", arr)
+    os.replace(path + ".tmp.npy", path)
+    return arr
+
+
+def load_sets(sets_dir: str, data_dir: str, cache: str) -> dict:
+    with open(os.path.join(sets_dir, "sets.json")) as f:
+        sets = json.load(f)
+    from .ood_sets import train_rows
+    tr = train_rows(data_dir)
+    # Calibration radiographs: NIH fold 0 and every tenth MRI training image (never trained on).
+    from . import splits
+    fold0 = {"nih1000/" + r["path"] for r in splits.nih_rows(data_dir) if int(r["fold"]) == 0}
+    train, calib = [], []
+    for mod in MODALITIES:
+        for i, p in enumerate(tr[mod]):
+            is_cal = (p in fold0) if mod == "cxr" else (i % 10 == 0)
+            (calib if is_cal else train).append((p, mod))
+    data = {
+        "train_x": views_of(data_dir, [p for p, _ in train], cache),
+        "train_y": np.array([MODALITIES.index(m) for _, m in train]),
+        "calib_x": views_of(data_dir, [p for p, _ in calib], cache),
+        "calib_y": np.array([MODALITIES.index(m) for _, m in calib]),
+        "ood": {}, "indist": {},
+    }
+    for kind in KINDS:
+        ents = [e for e in sets["ood"] if e["kind"] == kind]
+        x = views_of(sets_dir, [e["path"] for e in ents], cache)
+        data["ood"][kind] = {"x": x, "split": np.array([e["split"] for e in ents]), "paths": [e["path"] for e in ents]}
+    for v in INDIST_VARIANTS:
+        ents = [e for e in sets["indist"] if e["variant"] == v]
+        data["indist"][v] = {"x": views_of(sets_dir, [e["path"] for e in ents], cache),
+                             "y": np.array([MODALITIES.index(e["modality"]) for e in ents]),
+                             "paths": [e["path"] for e in ents]}
+    data["debian_packages"] = sets.get("debian_packages", {})
+    return data
+
+
+def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    n = x.shape[0]
+    out = x.clone()
+    # Low resolution: down to 14..60 px and back (nearest, as the exact area resize upsamples).
+    for i in range(n):
+        r = torch.rand(1, generator=g).item()
+        if r < 0.35:
+            s = int(torch.randint(14, 61, (1,), generator=g).item())
+            small = F.interpolate(out[i:i + 1], size=(s, s), mode="area")
+            out[i:i + 1] = F.interpolate(small, size=(64, 64), mode="nearest" if r < 0.2 else "bilinear",
+                                         align_corners=False if r >= 0.2 else None)
+    gamma = torch.exp(torch.empty(n, 1, 1, 1).uniform_(-0.35, 0.35, generator=g))
+    out = out.clamp(0, 1) ** gamma
+    flip = torch.rand(n, generator=g) < 0.5
+    out[flip] = out[flip].flip(-1)
+    dx, dy = torch.randint(-4, 5, (2,), generator=g).tolist()
+    out = torch.roll(out, shifts=(dy, dx), dims=(2, 3))
+    out = out + torch.randn(out.shape, generator=g) * 0.01
+    return out.clamp(0, 1)
+
+
+# ------------------------------------------------------------------------------------- training
+
+def train_head(data: dict, kinds: list[str], seed: int, epochs: int, threads: int) -> ModalityNet:
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    other = len(MODALITIES)
+    xs = [data["train_x"]]
+    ys = [data["train_y"]]
+    for k in kinds:
+        o = data["ood"][k]
+        sel = o["split"] == "train"
+        xs.append(o["x"][sel])
+        ys.append(np.full(int(sel.sum()), other))
+    x = torch.tensor(np.concatenate(xs))[:, None]
+    y = torch.tensor(np.concatenate(ys))
+    counts = torch.bincount(y, minlength=other + 1).float()
+    w = (1.0 / counts)[y]
+    net = ModalityNet()
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    g = torch.Generator().manual_seed(seed)
+    per_epoch, batch = 3072, 128
+    steps = epochs * per_epoch // batch
+    for step in range(steps):
+        idx = torch.multinomial(w, batch, replacement=True, generator=g)
+        xb = augment(x[idx], g)
+        loss = F.cross_entropy(net(xb), y[idx])
+        for pg in opt.param_groups:
+            pg["lr"] = 2e-3 * 0.5 * (1 + np.cos(np.pi * step / steps))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % (per_epoch // batch) == 0:
+            log(f"  epoch {(step + 1) * batch // per_epoch}/{epochs}: loss {loss.item():.4f}")
+    net.eval()
+    return net
+
+
+@torch.no_grad()
+def fit_distance(net: ModalityNet, data: dict) -> tuple[np.ndarray, np.ndarray]:
+    f = net.features(torch.tensor(data["train_x"])[:, None]).double().numpy()
+    y = data["train_y"]
+    means = np.stack([f[y == m].mean(0) for m in range(len(MODALITIES))])
+    centred = f - means[y]
+    cov = centred.T @ centred / len(f)
+    cov += np.eye(FEAT) * (1e-3 * np.trace(cov) / FEAT + 1e-9)
+    prec = np.linalg.inv(cov)
+    chol = np.linalg.cholesky(prec)            # prec = L L^T; |d L|^2 = d prec d^T
+    return means, chol
+
+
+@torch.no_grad()
+def run_head(graph: HeadGraph, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    logits, dist = [], []
+    for i in range(0, len(x), 512):
+        lo, d = graph(torch.tensor(x[i:i + 512])[:, None])
+        logits.append(lo.double().numpy())
+        dist.append(d.double().numpy())
+    if not logits:
+        return np.zeros((0, len(MODALITIES) + 1)), np.zeros(0)
+    return np.concatenate(logits), np.concatenate(dist)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def gate(x: np.ndarray, logits: np.ndarray, dist: np.ndarray, dist_max: float) -> tuple[np.ndarray, np.ndarray, list]:
+    """(rejected, modality index among MODALITIES, reasons): the rule of section 11."""
+    p = softmax(logits)
+    std = x.reshape(len(x), -1).astype(np.float64).std(1)
+    rejected, reasons = [], []
+    for i in range(len(x)):
+        if std[i] < MIN_CONTRAST:
+            rejected.append(True); reasons.append("blank")
+        elif p[i, -1] >= P_OTHER_MAX:
+            rejected.append(True); reasons.append("other")
+        elif dist[i] > dist_max:
+            rejected.append(True); reasons.append("unlike")
+        else:
+            rejected.append(False); reasons.append("")
+    return np.array(rejected), p[:, :-1].argmax(1), reasons
+
+
+def build_graph(data: dict, kinds: list[str], seed: int, epochs: int, threads: int) -> tuple[HeadGraph, float]:
+    net = train_head(data, kinds, seed, epochs, threads)
+    means, chol = fit_distance(net, data)
+    graph = HeadGraph(net, means, chol).eval()
+    _, cd = run_head(graph, data["calib_x"])
+    dist_max = float(np.quantile(cd, DIST_QUANTILE))
+    return graph, dist_max
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (max(0.0, c - h), min(1.0, c + h))
+
+
+def measure_indist(graph: HeadGraph, dist_max: float, data: dict) -> dict:
+    res = {}
+    for v in INDIST_VARIANTS:
+        d = data["indist"][v]
+        logits, dist = run_head(graph, d["x"])
+        rej, mod, _ = gate(d["x"], logits, dist, dist_max)
+        n = len(d["y"])
+        correct = int((mod == d["y"]).sum())
+        res[v] = {"n": n, "modality_correct": correct, "modality_accuracy": correct / n,
+                  "accuracy_ci": wilson(correct, n), "rejected": int(rej.sum()), "false_reject": float(rej.mean()),
+                  "false_reject_ci": wilson(int(rej.sum()), n),
+                  "per_modality": {m: {"n": int((d["y"] == i).sum()),
+                                       "correct": int(((mod == d["y"]) & (d["y"] == i)).sum()),
+                                       "rejected": int((rej & (d["y"] == i)).sum())} for i, m in enumerate(MODALITIES)},
+                  "errors": [d["paths"][i] for i in np.nonzero((mod != d["y"]) | rej)[0][:20]]}
+    return res
+
+
+def measure_ood(graph: HeadGraph, dist_max: float, data: dict, kind: str) -> dict:
+    o = data["ood"][kind]
+    sel = o["split"] == "test" if kind == "inverted" else np.ones(len(o["x"]), bool)
+    x = o["x"][sel]
+    logits, dist = run_head(graph, x)
+    rej, _, reasons = gate(x, logits, dist, dist_max)
+    n = len(x)
+    paths = [p for p, s in zip(o["paths"], sel) if s]
+    return {"n": n, "rejected": int(rej.sum()), "reject_rate": float(rej.mean()), "ci": wilson(int(rej.sum()), n),
+            "by_reason": {r: reasons.count(r) for r in ("blank", "other", "unlike")},
+            "missed": [paths[i] for i in np.nonzero(~rej)[0][:20]]}
+
+
+# ---------------------------------------------------------------------------------------- export
+
+def export_head(graph: HeadGraph, dist_max: float, package: str, meta: dict) -> dict:
+    path = os.path.join(package, "modality.onnx")
+    x = torch.rand(2, 1, 64, 64, generator=torch.Generator().manual_seed(3))
+    torch.onnx.export(graph, (x,), path, opset_version=OPSET, input_names=["pixels"],
+                      output_names=["modality_logits", "ood_distance"],
+                      dynamic_axes={"pixels": {0: "N"}, "modality_logits": {0: "N"}, "ood_distance": {0: "N"}},
+                      do_constant_folding=True)
+    head = {"graph": "modality.onnx", "classes": MODALITIES + ["other"], "view": 64,
+            "p_other_max": P_OTHER_MAX, "distance_max": round(dist_max, 6), "min_contrast": MIN_CONTRAST,
+            "strong_disagreement": 0.9}
+    head.update(meta)
+    return head
+
+
+def cmd_loko(args) -> int:
+    data = load_sets(args.sets, args.data, os.path.join(args.out, "cache"))
+    os.makedirs(args.out, exist_ok=True)
+    result_path = os.path.join(args.out, "loko.json")
+    res = json.load(open(result_path)) if os.path.exists(result_path) else {"per_kind": {}}
+    for kind in KINDS:
+        if kind in res["per_kind"]:
+            log(f"{kind}: done before, kept")
+            continue
+        log(f"leave out {kind}: training on {[k for k in KINDS if k != kind]}")
+        graph, dist_max = build_graph(data, [k for k in KINDS if k != kind], args.seed, args.epochs, args.threads)
+        res["per_kind"][kind] = measure_ood(graph, dist_max, data, kind)
+        res["per_kind"][kind]["distance_max"] = dist_max
+        res["per_kind"][kind]["indist_false_reject_orig"] = measure_indist(graph, dist_max, data)["orig"]["false_reject"]
+        log(f"{kind}: rejected {res['per_kind'][kind]['rejected']}/{res['per_kind'][kind]['n']}")
+        with open(result_path + ".tmp", "w") as f:
+            json.dump(res, f, indent=1)
+        os.replace(result_path + ".tmp", result_path)
+    if "all_kinds" not in res:
+        log("all kinds: the shipped head's figures on held-out radiographs")
+        graph, dist_max = build_graph(data, KINDS, args.seed, args.epochs, args.threads)
+        res["all_kinds"] = {"distance_max": dist_max, "indist": measure_indist(graph, dist_max, data)}
+    res["protocol"] = {"seed": args.seed, "epochs": args.epochs, "p_other_max": P_OTHER_MAX,
+                       "distance_quantile": DIST_QUANTILE, "min_contrast": MIN_CONTRAST,
+                       "train": "NIH folds 2,3,4 + 9/10 of assets/splits/brain_mri_train.csv + OOD kinds (train split)",
+                       "calibration": "NIH fold 0 + every tenth image of the MRI training split",
+                       "test": "NIH fold 1 + assets/splits/brain_mri_test.csv (and their variants)",
+                       "debian_packages": data["debian_packages"],
+                       "counts": {k: len(data["ood"][k]["x"]) for k in KINDS}}
+    with open(result_path, "w") as f:
+        json.dump(res, f, indent=1)
+    log(f"wrote {result_path}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    data = load_sets(args.sets, args.data, os.path.join(args.work, "cache"))
+    graph, dist_max = build_graph(data, KINDS, args.seed, args.epochs, args.threads)
+    indist = measure_indist(graph, dist_max, data)
+    meta = {"trained": {"seed": args.seed, "epochs": args.epochs, "kinds": KINDS,
+                        "held_out_accuracy": {v: round(indist[v]["modality_accuracy"], 6) for v in INDIST_VARIANTS},
+                        "held_out_false_reject": {v: round(indist[v]["false_reject"], 6) for v in INDIST_VARIANTS}}}
+    head = export_head(graph, dist_max, args.package, meta)
+    with open(os.path.join(args.package, "modality.json"), "w") as f:
+        json.dump(head, f, indent=1)
+    log(f"wrote {args.package}/modality.onnx, distance_max {dist_max:.3f}; held-out accuracy "
+        + ", ".join(f"{v} {indist[v]['modality_accuracy']:.4f}" for v in INDIST_VARIANTS))
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("loko", "train"):
+        p = sub.add_parser(name)
+        p.add_argument("--sets", required=True, help="the folder radz.ood_sets wrote")
+        p.add_argument("--data", default=DEFAULT_DATA)
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--epochs", type=int, default=12)
+        p.add_argument("--threads", type=int, default=1)
+        if name == "loko":
+            p.add_argument("--out", required=True)
+        else:
+            p.add_argument("--package", required=True)
+            p.add_argument("--work", required=True)
+    args = ap.parse_args(argv)
+    return cmd_loko(args) if args.cmd == "loko" else cmd_train(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
