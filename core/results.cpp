@@ -42,6 +42,24 @@ std::string results_to_json(const results_doc & d) {
         s += "      \"file\": " + json_string(im.file) + ",\n";
         s += "      \"sha256\": " + opt_string(im.sha256) + ",\n";
         s += "      \"modality\": " + json_string(im.modality);
+        if (d.schema_version >= 2) {
+            s += ",\n      \"modality_source\": " + json_string(im.modality_source);
+            s += ",\n      \"detection\": ";
+            if (!im.detection) {
+                s += "null";
+            } else {
+                const results_detection & dt = *im.detection;
+                s += "{\"modality\": " + json_string(dt.modality) + ", \"probabilities\": {";
+                for (size_t k = 0; k < dt.probabilities.size(); k++) {
+                    s += (k ? ", " : "") + json_string(dt.probabilities[k].first) + ": " + json_number(dt.probabilities[k].second);
+                }
+                s += "}, \"other\": " + json_number(dt.other) + ", \"distance\": " + json_number(dt.distance) +
+                     ", \"contrast\": " + json_number(dt.contrast) + ", \"verdict\": " + json_string(dt.verdict) +
+                     ", \"reason\": " + (dt.reason.empty() ? std::string("null") : json_string(dt.reason)) +
+                     ", \"message\": " + (dt.message.empty() ? std::string("null") : json_string(dt.message)) + "}";
+            }
+            s += ",\n      \"warning\": " + (im.warning.empty() ? std::string("null") : json_string(im.warning));
+        }
         if (im.width && im.height) {
             s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
         }
@@ -88,8 +106,8 @@ static bool fail(std::string * err, const std::string & msg) {
 }
 
 bool results_validate(const results_doc & d, const std::string & name, std::string * err) {
-    if (d.schema_version != 0 && d.schema_version != 1) {
-        return fail(err, name + ": schema_version: expected 0 or 1, found " + std::to_string(d.schema_version));
+    if (d.schema_version < 0 || d.schema_version > 2) {
+        return fail(err, name + ": schema_version: expected 0, 1 or 2, found " + std::to_string(d.schema_version));
     }
     const std::pair<const char *, const std::string *> required[] = {
         { "program.name", &d.program_name }, { "program.version", &d.program_version }, { "program.build", &d.program_build },
@@ -105,6 +123,42 @@ bool results_validate(const results_doc & d, const std::string & name, std::stri
         const std::string w = name + ": images[" + std::to_string(i) + "]";
         if (im.file.empty()) return fail(err, w + ".file: empty");
         if (im.modality.empty()) return fail(err, w + ".modality: empty");
+        if (d.schema_version >= 2) {
+            const std::string & src = im.modality_source;
+            if (src != "user" && src != "metadata" && src != "detector" && src != "default") {
+                return fail(err, w + ".modality_source: expected user, metadata, detector or default, found \"" + src + "\"");
+            }
+            if (im.warning.find('\n') != std::string::npos) return fail(err, w + ".warning: more than one line");
+            if (im.detection) {
+                const results_detection & dt = *im.detection;
+                const std::string wd = w + ".detection";
+                if (dt.modality.empty()) return fail(err, wd + ".modality: empty");
+                if (dt.verdict != "pass" && dt.verdict != "rejected") {
+                    return fail(err, wd + ".verdict: expected pass or rejected, found \"" + dt.verdict + "\"");
+                }
+                const bool rejected = dt.verdict == "rejected";
+                if (rejected != !dt.reason.empty() || rejected != !dt.message.empty()) {
+                    return fail(err, wd + ": reason and message are given exactly when the verdict is rejected");
+                }
+                if (!dt.reason.empty() && dt.reason != "blank" && dt.reason != "other" && dt.reason != "unlike") {
+                    return fail(err, wd + ".reason: expected blank, other or unlike, found \"" + dt.reason + "\"");
+                }
+                if (dt.message.find('\n') != std::string::npos) return fail(err, wd + ".message: more than one line");
+                double sum = dt.other;
+                for (const auto & p : dt.probabilities) {
+                    if (!std::isfinite(p.second) || p.second < 0.0 || p.second > 1.0) {
+                        return fail(err, wd + ".probabilities." + p.first + ": outside [0, 1]");
+                    }
+                    sum += p.second;
+                }
+                if (dt.probabilities.empty()) return fail(err, wd + ".probabilities: empty");
+                if (!std::isfinite(dt.other) || dt.other < 0.0 || dt.other > 1.0) return fail(err, wd + ".other: outside [0, 1]");
+                if (std::fabs(sum - 1.0) > 1e-6) return fail(err, wd + ": probabilities and other do not sum to 1");
+                if (!std::isfinite(dt.distance) || !std::isfinite(dt.contrast)) {
+                    return fail(err, wd + ": distance and contrast must be finite");
+                }
+            }
+        }
         if (im.width.has_value() != im.height.has_value()) return fail(err, w + ": width and height go together");
         if (im.width && (*im.width < 1 || *im.height < 1)) return fail(err, w + ": width and height must be positive");
         for (size_t k = 0; k < im.feature.size(); k++) {
@@ -163,6 +217,39 @@ static bool get_opt_string(const json_reader & r, const json & obj, const std::s
     return true;
 }
 
+// modality_source, detection and warning (schema version 2).
+static bool parse_image_v2(const json_reader & r, const json & im, const std::string & w, results_image * ri) {
+    if (!r.get_string(im, w, "modality_source", &ri->modality_source)) return false;
+    std::optional<std::string> warning;
+    if (!get_opt_string(r, im, w, "warning", &warning)) return false;
+    ri->warning = warning.value_or("");
+    const json * dj = r.get(im, w, "detection");
+    if (!dj) return false;
+    if (dj->is_null()) return true;
+    const std::string wd = w + ".detection";
+    if (!dj->is_object()) return r.fail(wd, "expected an object or null, found " + json_describe(*dj));
+    results_detection dt;
+    if (!r.get_string(*dj, wd, "modality", &dt.modality)) return false;
+    const json * probs = nullptr;
+    if (!r.get_object(*dj, wd, "probabilities", &probs)) return false;
+    for (auto it = probs->begin(); it != probs->end(); ++it) {
+        double p = 0.0;
+        if (!r.as_number(it.value(), wd + ".probabilities." + it.key(), &p)) return false;
+        dt.probabilities.emplace_back(it.key(), p);
+    }
+    if (!r.get_number(*dj, wd, "other", &dt.other)) return false;
+    if (!r.get_number(*dj, wd, "distance", &dt.distance)) return false;
+    if (!r.get_number(*dj, wd, "contrast", &dt.contrast)) return false;
+    if (!r.get_string(*dj, wd, "verdict", &dt.verdict)) return false;
+    std::optional<std::string> reason, message;
+    if (!get_opt_string(r, *dj, wd, "reason", &reason)) return false;
+    if (!get_opt_string(r, *dj, wd, "message", &message)) return false;
+    dt.reason  = reason.value_or("");
+    dt.message = message.value_or("");
+    ri->detection = dt;
+    return true;
+}
+
 bool results_parse(const std::string & text, const std::string & name, results_doc * out, std::string * err) {
     json_reader r{ name, err };
     json doc;
@@ -174,8 +261,8 @@ bool results_parse(const std::string & text, const std::string & name, results_d
     if (schema != "radz-results") return r.fail("schema", "expected \"radz-results\", found \"" + schema + "\"");
     int64_t version = -1;
     if (!r.get_int(doc, "", "schema_version", &version)) return false;
-    if (version != 0 && version != 1) {
-        return r.fail("schema_version", "expected 0 or 1, found " + std::to_string(version) + " (this reader knows versions 0 and 1)");
+    if (version < 0 || version > 2) {
+        return r.fail("schema_version", "expected 0, 1 or 2, found " + std::to_string(version) + " (this reader knows versions 0 to 2)");
     }
     d.schema_version = (int32_t) version;
 
@@ -209,6 +296,7 @@ bool results_parse(const std::string & text, const std::string & name, results_d
         if (!r.get_string(im, w, "file", &ri.file)) return false;
         if (!get_opt_string(r, im, w, "sha256", &ri.sha256)) return false;
         if (!r.get_string(im, w, "modality", &ri.modality)) return false;
+        if (d.schema_version >= 2 && !parse_image_v2(r, im, w, &ri)) return false;
         if (im.contains("width") || im.contains("height")) {
             std::optional<int32_t> wd, ht;
             if (!get_opt_int32(r, im, w, "width", &wd) || !get_opt_int32(r, im, w, "height", &ht)) return false;

@@ -30,20 +30,38 @@ struct results_error {
     std::string message;  // one line naming the file
 };
 
+// What the modality detector and the out-of-distribution gate said (schema version 2;
+// docs/model-package.md section 11). Absent when the package has no detector.
+struct results_detection {
+    std::string modality;                                   // the most probable modality
+    std::vector<std::pair<std::string, double>> probabilities;  // per package modality, head order
+    double      other    = 0.0;                             // P(other)
+    double      distance = 0.0;                             // ood_distance
+    double      contrast = 0.0;                             // standard deviation of the pixels
+    std::string verdict;                                    // "pass" or "rejected"
+    std::string reason;                                     // "" (pass), "blank", "other", "unlike"
+    std::string message;                                    // "" (pass), or the one-line rejection
+};
+
 struct results_image {
     std::string file;
     std::optional<std::string> sha256;  // null only if the file could not be read
-    std::string modality;
+    std::string modality;               // the modality scored (a rejected image: the detector's guess)
+    std::string modality_source;        // version 2: "user", "metadata", "detector" or "default"
+    std::optional<results_detection> detection;  // version 2: null when the package has no detector
+    std::string warning;                // version 2: "" <-> null; e.g. the chosen and detected modality disagree
     std::optional<int32_t> width;       // present if decoded
     std::optional<int32_t> height;
     std::vector<float> feature;         // empty: absent
-    std::vector<results_finding> findings;  // anchor table order; absent when error is set
+    std::vector<results_finding> findings;  // anchor table order; absent when error is set; empty
+                                            // when the gate rejected the image and it was not scored
     std::optional<results_timings> timings_ms;
     std::optional<results_error> error;
 };
 
 struct results_doc {
-    int32_t schema_version = 1;    // 1 writes findings[].no_signal; 0 (older documents) has none
+    int32_t schema_version = 2;    // 2 adds modality_source, detection, warning per image;
+                                   // 1 writes findings[].no_signal; 0 (older documents) has none
     std::string program_name;      // radz, radz-app, radz-web, recipe
     std::string program_version;
     std::string program_build;     // native, wasm, pytorch, onnxruntime-node
@@ -70,6 +88,6 @@ bool results_load (const std::string & path, results_doc * doc, std::string * er
 bool results_save (const results_doc & doc, const std::string & path, std::string * err);
 
 // Checks what the schema requires of a document built in memory: non-empty
-// required strings, schema_version 0 or 1, finite numbers, probability in [0, 1], an image has either findings
+// required strings, schema_version 0 to 2, finite numbers, probability in [0, 1], an image has either findings
 // (possibly empty) or an error, an error code among the five.
 bool results_validate(const results_doc & doc, const std::string & name, std::string * err);
