@@ -38,9 +38,6 @@ bool app_session_open(app_session * s, const app_session_options & opt, const an
 // Releases the pipeline, then the backend.
 void app_session_close(app_session * s);
 
-// The anchor table's identity after an in-app change (as pipeline_add_finding does).
-void app_session_anchors_changed(app_session * s);
-
 // Where the 1.29 library set with the CUDA provider would be (scripts/setup.sh --cuda), and
 // whether it is there.
 std::string app_cuda_lib_path();
