@@ -75,8 +75,8 @@ void app_session_close(app_session * s) {
     s->open = false;
 }
 
-std::string app_cuda_lib_path() {
-    return std::string(RADZ_SOURCE_DIR) + "/third_party/onnxruntime-cuda/libonnxruntime.so";
+std::string app_separate_lib_path(const ort_provider_def & def) {
+    return def.separate_lib ? std::string(RADZ_SOURCE_DIR) + "/" + def.separate_lib : std::string();
 }
 
 bool app_session_run_child(const std::string & cli_path, const app_session_options & opt, const std::string & ep,
