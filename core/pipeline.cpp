@@ -5,9 +5,11 @@
 #include "sha256.h"
 #include "unicode.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #ifndef RADZ_VERSION
 #define RADZ_VERSION "0.0.0"
@@ -475,75 +477,189 @@ bool pipeline_text_features(pipeline & pl, const std::vector<std::string> & text
     return run_decoder(pl, rows, lens, pool, head, features, err);
 }
 
-bool pipeline_add_finding(pipeline & pl, const std::string & modality, const std::string & name,
-                          const std::vector<std::string> & descriptions, std::string * err) {
-    const std::string what = "finding '" + name + "'";
-    if (name.empty()) {
+namespace {
+
+// The anchor table after an edit: identified by its new text.
+void anchors_edited(pipeline & pl, anchor_table && table) {
+    pl.anchors        = std::move(table);
+    pl.anchors_sha256 = sha256_hex(anchor_table_to_json(pl.anchors));
+}
+
+std::string finding_what(const pipeline_finding_text & f) {
+    return "finding '" + f.name + "'";
+}
+
+// Checks a user finding's text against `table` (and the ids in *taken, which it extends):
+// name, modality, descriptions, UTF-8, a unique id. Appends its DKAM texts to *texts.
+bool finding_text_check(const pipeline & pl, const anchor_table & table, const pipeline_finding_text & f,
+                        std::set<std::pair<std::string, std::string>> * taken, std::vector<std::string> * texts,
+                        std::string * err) {
+    const std::string what = finding_what(f);
+    if (f.name.empty()) {
         set_err(err, "a finding needs a name");
         return false;
     }
-    if (!pipeline_check_modality(pl, modality, err)) {
+    if (!pipeline_check_modality(pl, f.modality, err)) {
         return false;
     }
-    if (descriptions.empty()) {
+    if (f.descriptions.empty()) {
         set_err(err, what + ": needs at least one description");
         return false;
     }
     size_t bad = 0;
-    if (!utf8_validate(name.data(), name.size(), &bad)) {
+    if (!utf8_validate(f.name.data(), f.name.size(), &bad)) {
         set_err(err, "finding name: invalid UTF-8 at byte " + std::to_string(bad));
         return false;
     }
-    for (size_t i = 0; i < descriptions.size(); ++i) {
-        if (!utf8_validate(descriptions[i].data(), descriptions[i].size(), &bad)) {
+    for (size_t i = 0; i < f.descriptions.size(); ++i) {
+        if (!utf8_validate(f.descriptions[i].data(), f.descriptions[i].size(), &bad)) {
             set_err(err, what + ": description " + std::to_string(i + 1) + ": invalid UTF-8 at byte " + std::to_string(bad));
             return false;
         }
     }
-    const std::string id = anchor_id_from_name(name);
-    if (anchor_table_find(pl.anchors, modality, id) >= 0) {
-        set_err(err, what + ": the table already has a finding '" + id + "' for " + modality);
+    const std::string id = anchor_id_from_name(f.name);
+    if (anchor_table_find(table, f.modality, id) >= 0 || taken->count({f.modality, id})) {
+        set_err(err, what + ": the table already has a finding '" + id + "' for " + f.modality);
         return false;
     }
-    const package_modality * mod = package_modality_find(pl.pkg, modality);
-    std::vector<std::string> texts;
-    for (size_t i = 0; i < descriptions.size(); ++i) {
-        if (descriptions[i].empty()) {
+    const package_modality * mod = package_modality_find(pl.pkg, f.modality);
+    for (size_t i = 0; i < f.descriptions.size(); ++i) {
+        if (f.descriptions[i].empty()) {
             set_err(err, what + ": description " + std::to_string(i + 1) + " is empty");
             return false;
         }
-        texts.push_back(dkam_fill_template(pl.pkg.dkam_template, mod->display, name, descriptions[i]));
+        texts->push_back(dkam_fill_template(pl.pkg.dkam_template, mod->display, f.name, f.descriptions[i]));
     }
-    std::vector<float> feats;
-    std::vector<bool>  truncated;
-    std::string        e;
-    if (!pipeline_text_features(pl, texts, "anchor_feature", &feats, nullptr, &truncated, &e)) {
-        set_err(err, what + ": " + e);
+    taken->insert({f.modality, id});
+    return true;
+}
+
+// Whole findings per decoder run, at most this many texts unless one finding has more.
+constexpr size_t k_anchor_batch_texts = 64;
+
+// The user findings of `findings` (checked against `table`), anchors computed, not yet calibrated.
+bool user_findings_make(pipeline & pl, const anchor_table & table, const std::vector<pipeline_finding_text> & findings,
+                        std::vector<anchor_finding> * out, std::string * err) {
+    std::set<std::pair<std::string, std::string>> taken;
+    std::vector<std::vector<std::string>> texts(findings.size());
+    for (size_t i = 0; i < findings.size(); ++i) {
+        if (!finding_text_check(pl, table, findings[i], &taken, &texts[i], err)) {
+            return false;
+        }
+    }
+    const size_t E = (size_t) pl.pkg.dims.feature_dim;
+    out->clear();
+    for (size_t first = 0; first < findings.size();) {
+        size_t                   last = first;  // one past the batch's last finding
+        std::vector<std::string> batch;
+        while (last < findings.size() &&
+               (batch.empty() || batch.size() + texts[last].size() <= k_anchor_batch_texts)) {
+            batch.insert(batch.end(), texts[last].begin(), texts[last].end());
+            ++last;
+        }
+        std::vector<float> feats;
+        std::vector<bool>  truncated;
+        std::string        e;
+        if (!pipeline_text_features(pl, batch, "anchor_feature", &feats, nullptr, &truncated, &e)) {
+            const std::string who = last - first == 1 ? finding_what(findings[first])
+                                                      : "findings '" + findings[first].name + "' to '" +
+                                                            findings[last - 1].name + "'";
+            set_err(err, who + ": " + e);
+            return false;
+        }
+        size_t row = 0;
+        for (size_t i = first; i < last; ++i) {
+            const pipeline_finding_text &   t = findings[i];
+            std::vector<std::vector<float>> per(texts[i].size());
+            anchor_finding                  f;
+            for (size_t j = 0; j < texts[i].size(); ++j, ++row) {
+                per[j].assign(feats.begin() + row * E, feats.begin() + (row + 1) * E);
+                f.truncated = f.truncated || truncated[row];
+            }
+            if (!anchor_mean_normalised(per, &f.anchor, &e)) {
+                set_err(err, finding_what(t) + ": " + e);
+                return false;
+            }
+            f.id           = anchor_id_from_name(t.name);
+            f.display      = t.name;
+            f.modality     = t.modality;
+            f.kind         = "finding";
+            f.source       = "user";
+            f.held_out     = false;
+            f.descriptions = t.descriptions;
+            out->push_back(std::move(f));
+        }
+        first = last;
+    }
+    return true;
+}
+
+} // namespace
+
+bool pipeline_findings_add(pipeline & pl, const std::vector<pipeline_finding_text> & findings, std::string * err) {
+    if (findings.empty()) {
+        return true;
+    }
+    std::vector<anchor_finding> made;
+    anchor_table                t = pl.anchors;
+    if (!user_findings_make(pl, t, findings, &made, err)) {
         return false;
     }
-    const size_t                    E = (size_t) pl.pkg.dims.feature_dim;
-    std::vector<std::vector<float>> per(texts.size());
-    anchor_finding                  f;
-    for (size_t i = 0; i < texts.size(); ++i) {
-        per[i].assign(feats.begin() + i * E, feats.begin() + (i + 1) * E);
-        f.truncated = f.truncated || truncated[i];
+    for (const auto & f : made) {
+        if (!anchor_table_add(&t, f, pl.reference, err)) {
+            return false;
+        }
     }
-    if (!anchor_mean_normalised(per, &f.anchor, &e)) {
-        set_err(err, what + ": " + e);
+    anchors_edited(pl, std::move(t));
+    return true;
+}
+
+bool pipeline_findings_remove(pipeline & pl, const std::vector<pipeline_finding_ref> & which, std::string * err) {
+    if (which.empty()) {
+        return true;
+    }
+    anchor_table t = pl.anchors;
+    for (const auto & w : which) {
+        if (!anchor_table_remove(&t, w.modality, w.id, err)) {
+            return false;
+        }
+    }
+    anchors_edited(pl, std::move(t));
+    return true;
+}
+
+bool pipeline_findings_replace(pipeline & pl, const pipeline_finding_ref & old, const pipeline_finding_text & with,
+                               std::string * err) {
+    anchor_table  t  = pl.anchors;
+    const int32_t at = anchor_table_find(t, old.modality, old.id);
+    if (!anchor_table_remove(&t, old.modality, old.id, err)) {
         return false;
     }
-    f.id           = id;
-    f.display      = name;
-    f.modality     = modality;
-    f.kind         = "finding";
-    f.source       = "user";
-    f.held_out     = false;
-    f.descriptions = descriptions;
-    if (!anchor_table_add(&pl.anchors, f, pl.reference, err)) {
+    std::vector<anchor_finding> made;
+    if (!user_findings_make(pl, t, {with}, &made, err) || !anchor_table_add(&t, made[0], pl.reference, err)) {
         return false;
     }
-    // The table is no longer the file it was read from: identify it by its new text.
-    pl.anchors_sha256 = sha256_hex(anchor_table_to_json(pl.anchors));
+    std::rotate(t.findings.begin() + at, t.findings.end() - 1, t.findings.end());  // back to old's place
+    anchors_edited(pl, std::move(t));
+    return true;
+}
+
+bool pipeline_use_anchor_table(pipeline & pl, const anchor_table & table, std::string * err) {
+    const auto names = binding_names(pl.variant, pl.pkg.tokenizer_file);
+    if (!anchor_table_check_binding(table, pl.binding, err, &names)) {
+        return false;
+    }
+    if (table.feature_dim != pl.pkg.dims.feature_dim) {
+        set_err(err, "anchor table: feature_dim " + std::to_string(table.feature_dim) + ", the model's is " +
+                         std::to_string(pl.pkg.dims.feature_dim));
+        return false;
+    }
+    if (anchor_table_to_json(table) == anchor_table_to_json(pl.anchors)) {
+        return true;
+    }
+    anchor_table t = table;
+    evidence_apply(&t, pl.has_evidence_file ? &pl.evidence : nullptr, &pl.package_anchors);
+    anchors_edited(pl, std::move(t));
     return true;
 }
 

@@ -30,6 +30,9 @@
 // Reads a package file (path relative to the package folder).
 using pipeline_reader = std::function<bool(const std::string & path, std::vector<uint8_t> * bytes, std::string * err)>;
 
+// An open model. Front ends read its fields and never write them: the pipeline_* functions below
+// keep them consistent (the anchor table changes only through pipeline_findings_add / _remove /
+// _replace and pipeline_use_anchor_file / _table, which keep anchors_sha256 following it).
 struct pipeline {
     radz_package                                     pkg;
     package_variant_info                             variant;
@@ -91,12 +94,44 @@ bool pipeline_text_features(pipeline & pl, const std::vector<std::string> & text
                             std::vector<float> * features, std::vector<std::vector<int32_t>> * ids,
                             std::vector<bool> * truncated, std::string * err);
 
-// A user finding (section 5): DKAM texts of its descriptions, their anchor_feature, the
-// normalised mean as anchor, id from the name, label-free calibration; added at the end of
-// pl->anchors. Refused: no description, an empty one, invalid UTF-8, a duplicate id, an unknown
-// modality.
-bool pipeline_add_finding(pipeline & pl, const std::string & modality, const std::string & name,
-                          const std::vector<std::string> & descriptions, std::string * err);
+// Finding edits (docs/model-package.md section 5): the one place a front end changes the anchor
+// table. Each is all or nothing: on failure the table, anchors_sha256 and anchors_source are as
+// before and err names the finding. On success anchors_sha256 becomes the sha256 of the table's
+// JSON text (anchor_table_to_json): the table is no longer the file it was read from.
+
+// A user finding as a front end's form gives it: its id comes from the name (spaces become '_').
+struct pipeline_finding_text {
+    std::string              modality;
+    std::string              name;
+    std::vector<std::string> descriptions;
+};
+
+// A finding of the table.
+struct pipeline_finding_ref {
+    std::string modality;
+    std::string id;
+};
+
+// Adds user findings at the end of the table, in order: DKAM texts of their descriptions, their
+// anchor_feature (whole findings batched together, at most 64 texts a decoder run unless one
+// finding has more), the normalised mean as anchor, label-free calibration. Refused: no name, no
+// description, an empty one, invalid UTF-8, an id already in the table or twice in `findings`,
+// an unknown modality. Nothing to add: true, the table unchanged.
+bool pipeline_findings_add(pipeline & pl, const std::vector<pipeline_finding_text> & findings, std::string * err);
+
+// Removes findings; refused when one is not in the table. Nothing to remove: true, unchanged.
+bool pipeline_findings_remove(pipeline & pl, const std::vector<pipeline_finding_ref> & which, std::string * err);
+
+// Replaces finding `old` by the user finding `with`, in the place `old` had (an edit that keeps
+// the id is allowed). Refused: `old` absent, or `with` refused as pipeline_findings_add would.
+bool pipeline_findings_replace(pipeline & pl, const pipeline_finding_ref & old, const pipeline_finding_text & with,
+                               std::string * err);
+
+// Uses `table` (one held by an earlier pipeline on the same model, e.g. before the app changed
+// provider) as the anchor table; refused when made by another model or of another feature_dim.
+// Its package findings get evidence as in pipeline_use_anchor_file. anchors_source is kept; a
+// table equal to the current one changes nothing.
+bool pipeline_use_anchor_table(pipeline & pl, const anchor_table & table, std::string * err);
 
 // Scores one image file's bytes (`name` names it in errors and in the result). On failure the
 // result carries `error` (code read, limits, decode, inference) and the function returns false.

@@ -2,13 +2,13 @@
 
 #include "ort_cmdline.h"
 #include "ort_providers.h"
-#include "vulkan_probe.h"
 
 #include <onnxruntime_c_api.h>
 
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -98,11 +98,6 @@ bool file_exists(const std::string & path) {
     return stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-std::string dir_of(const std::string & path) {
-    const size_t p = path.rfind('/');
-    return p == std::string::npos ? "." : path.substr(0, p);
-}
-
 ort_lib * ort_lib_get(const std::string & path, bool verbose, std::string * err) {
     std::lock_guard<std::mutex> lock(g_lib_mutex);
     if (g_lib) {
@@ -179,68 +174,6 @@ std::vector<std::string> available_providers(const ort_lib * lib) {
     return out;
 }
 
-bool has(const std::vector<std::string> & v, const char * s) {
-    for (const auto & x : v) {
-        if (x == s) {
-            return true;
-        }
-    }
-    return false;
-}
-
-std::string cpu_model_name() {
-    std::ifstream f("/proc/cpuinfo");
-    std::string   line;
-    while (std::getline(f, line)) {
-        if (line.rfind("model name", 0) == 0) {
-            const size_t p = line.find(':');
-            if (p != std::string::npos) {
-                return one_line(line.substr(p + 1));
-            }
-        }
-    }
-    return "CPU";
-}
-
-// The first CUDA device's name through the driver API, or a reason why there is none.
-bool cuda_device_name(std::string * name, std::string * reason) {
-    void * h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        *reason = "no NVIDIA driver (libcuda.so.1 not found)";
-        return false;
-    }
-    using init_fn  = int (*)(unsigned);
-    using count_fn = int (*)(int *);
-    using get_fn   = int (*)(int *, int);
-    using name_fn  = int (*)(char *, int, int);
-    auto cu_init   = (init_fn) dlsym(h, "cuInit");
-    auto cu_count  = (count_fn) dlsym(h, "cuDeviceGetCount");
-    auto cu_get    = (get_fn) dlsym(h, "cuDeviceGet");
-    auto cu_name   = (name_fn) dlsym(h, "cuDeviceGetName");
-    if (!cu_init || !cu_count || !cu_get || !cu_name) {
-        *reason = "libcuda.so.1 lacks the CUDA driver API";
-        return false;
-    }
-    int rc = cu_init(0);
-    if (rc != 0) {
-        *reason = "the NVIDIA driver does not start (cuInit error " + std::to_string(rc) + ")";
-        return false;
-    }
-    int n = 0;
-    if (cu_count(&n) != 0 || n < 1) {
-        *reason = "no CUDA device";
-        return false;
-    }
-    int  dev      = 0;
-    char buf[256] = {};
-    if (cu_get(&dev, 0) == 0 && cu_name(buf, sizeof(buf) - 1, dev) == 0) {
-        *name = buf;
-    } else {
-        *name = "CUDA device 0";
-    }
-    return true; // the driver stays loaded: the CUDA provider uses it
-}
-
 int32_t default_threads(int32_t threads) {
     if (threads > 0) {
         return threads;
@@ -258,25 +191,19 @@ OrtSessionOptions * make_session_options(const ort_lib * lib, const std::string 
         return nullptr;
     }
     bool ok = ort_ok(api, api->SetIntraOpNumThreads(so, threads), "SetIntraOpNumThreads", err) &&
-              ort_ok(api, api->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads", err) &&
-              // docs/model-package.md section 8: int8 graphs must not have their activations
-              // quantized by the CPU provider's QDQ fusion.
-              ort_ok(api, api->AddSessionConfigEntry(so, "session.disable_quant_qdq", "1"), "AddSessionConfigEntry", err);
-    if (ok && ep == "cuda") {
-        OrtCUDAProviderOptionsV2 * cuda = nullptr;
-        ok = ort_ok(api, api->CreateCUDAProviderOptions(&cuda), "CUDA provider", err);
-        if (ok) {
-            ok = ort_ok(api, api->SessionOptionsAppendExecutionProvider_CUDA_V2(so, cuda), "CUDA provider", err);
-            api->ReleaseCUDAProviderOptions(cuda);
-        }
-    } else if (ok && ep == "webgpu") {
-        ok = ort_ok(api, api->SessionOptionsAppendExecutionProvider(so, "WebGPU", nullptr, nullptr, 0),
-                    "WebGPU provider", err);
-    } else if (ok && ep != "cpu") {
+              ort_ok(api, api->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads", err);
+    for (const auto & e : ORT_SESSION_ENTRIES) {
+        ok = ok && ort_ok(api, api->AddSessionConfigEntry(so, e.key, e.value), "AddSessionConfigEntry", err);
+    }
+    const ort_provider_def * def = ort_provider_find(ep);
+    if (ok && !def) {
         if (err) {
             *err = "unknown execution provider '" + ep + "' (expected " + ort_provider_choices() + ")";
         }
         ok = false;
+    }
+    if (ok && def->append) {
+        ok = ort_ok(api, def->append(api, so), std::string(def->title) + " provider", err);
     }
     if (!ok) {
         api->ReleaseSessionOptions(so);
@@ -480,7 +407,7 @@ public:
     backend_info info() const override {
         backend_info bi;
         bi.execution_provider = ep_;
-        bi.adapter            = ep_ == "cpu" ? "" : adapter_;
+        bi.adapter            = ort_provider_find(ep_)->adapter_in_results ? adapter_ : "";
         bi.threads            = threads_;
         bi.runtime            = "onnxruntime " + lib_->version;
         return bi;
@@ -516,108 +443,66 @@ bool ort_probe_providers(const ort_options & opt, ort_probe * probe, std::string
     if (!lib) {
         return false;
     }
-    probe->version   = lib->version;
-    const auto avail = available_providers(lib);
+    probe->version = lib->version;
     const bool all   = want == "all"; // probe everything, choose as auto would (radz info)
     const bool autom = want == "auto" || all;
 
-    ort_provider cpu, webgpu, cuda;
-    cpu.name    = "cpu";
-    webgpu.name = "webgpu";
-    cuda.name   = "cuda";
+    ort_probe_env env;
+    env.want        = want;
+    env.available   = available_providers(lib);
+    env.lib_path    = lib->resolved_path;
+    env.try_session = [lib](const std::string & ep, std::string * reason) { return try_provider(lib, ep, reason); };
 
-    // CUDA: the provider library must sit beside the core library, and a driver must be present.
-    if (autom || want == "cuda") {
-        const std::string dir = dir_of(lib->resolved_path);
-        if (!has(avail, "CUDAExecutionProvider")) {
-            cuda.reason = "not in this ONNX Runtime build";
-        } else if (!file_exists(dir + "/libonnxruntime_providers_cuda.so")) {
-            cuda.reason = "no libonnxruntime_providers_cuda.so beside " + lib->resolved_path +
-                          " (scripts/setup.sh --cuda, then --ort-lib third_party/onnxruntime-cuda/libonnxruntime.so)";
-        } else if (cuda_device_name(&cuda.adapter, &cuda.reason) && try_provider(lib, "cuda", &cuda.reason)) {
-            cuda.usable = true;
-        }
-    } else {
-        cuda.reason = "not asked for (--ep " + want + ")";
+    // Probed in order of preference; auto (not "all") skips the ones below a usable hardware one.
+    const auto &              table = ort_provider_table();
+    std::vector<ort_provider> ps(table.size());
+    std::vector<size_t>       order;
+    for (size_t i = 0; i < table.size(); ++i) {
+        ps[i].name = table[i].name;
+        order.push_back(i);
     }
-
-    // WebGPU: Dawn runs on Vulkan here; look at the Vulkan devices first.
-    const bool cuda_first = autom && cuda.usable && !all;
-    if (cuda_first) {
-        webgpu.reason = "not probed: cuda is preferred";
-    } else if (autom || want == "webgpu") {
-        std::vector<vulkan_device> devs;
-        std::string                vk_err;
-        if (!has(avail, "WebGpuExecutionProvider")) {
-            webgpu.reason = "not in this ONNX Runtime build";
-        } else if (!vulkan_list_devices(&devs, nullptr, &vk_err)) {
-            webgpu.reason = vk_err;
-        } else if (devs.empty()) {
-            webgpu.reason = "no Vulkan device (a software one: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)";
-        } else {
-            const vulkan_device * pick = nullptr;
-            for (const auto & d : devs) {
-                if (!d.software) {
-                    pick = &d;
-                    break;
-                }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return table[a].preference > table[b].preference; });
+    std::string preferred;  // the first usable hardware provider probed
+    for (size_t i : order) {
+        const ort_provider_def & def = table[i];
+        ort_provider &           p   = ps[i];
+        if (!def.fallback && !autom && want != def.name) {
+            p.reason = "not asked for (--ep " + want + ")";
+            continue;
+        }
+        if (!def.fallback && autom && !all && !preferred.empty()) {
+            p.reason = "not probed: " + preferred + " is preferred";
+            continue;
+        }
+        def.probe(env, &p);
+        if (def.fallback && !p.usable) {
+            if (err) {
+                *err = probe->lib_path + ": the " + def.title + " provider does not run: " + p.reason;
             }
-            webgpu.software = pick == nullptr;
-            webgpu.adapter  = pick ? pick->name : devs[0].name;
-            if (webgpu.software && want == "auto") {
-                webgpu.reason = "only a software adapter (" + webgpu.adapter + "): auto never picks it; --ep webgpu forces it";
-            } else if (try_provider(lib, "webgpu", &webgpu.reason)) {
-                webgpu.usable = true;
-                if (webgpu.software) {
-                    webgpu.reason = "a software adapter: auto never picks it; --ep webgpu forces it";
-                }
-            }
+            return false;
         }
-    } else {
-        webgpu.reason = "not asked for (--ep " + want + ")";
+        if (p.usable && !p.software && preferred.empty()) {
+            preferred = p.name;
+        }
     }
 
-    cpu.adapter = cpu_model_name();
-    if (!try_provider(lib, "cpu", &cpu.reason)) {
-        if (err) {
-            *err = probe->lib_path + ": the CPU provider does not run: " + cpu.reason;
-        }
-        return false;
-    }
-    cpu.usable = true;
-
+    // Auto: the preferred usable provider, never a software adapter (a fallback is always usable).
     if (autom) {
-        if (cuda.usable) {
-            probe->chosen = "cuda";
-        } else if (webgpu.usable && !webgpu.software) {
-            probe->chosen = "webgpu";
-        } else {
-            probe->chosen = "cpu";
-        }
-        if (probe->chosen != "cpu") {
-            cpu.reason = probe->chosen + " is preferred";
-        }
-        if (probe->chosen == "cuda" && webgpu.usable && !webgpu.software) {
-            webgpu.reason = "cuda is preferred";
-        }
-    } else {
-        const ort_provider & p = want == "cuda" ? cuda : want == "webgpu" ? webgpu : cpu;
-        if (p.usable) {
-            probe->chosen = want;
-        }
-        if (want != "cpu") {
-            cpu.reason = "--ep " + want + " asked for";
+        probe->chosen = preferred;
+    } else if (ps[(size_t) (ort_provider_find(want) - table.data())].usable) {
+        probe->chosen = want;
+    }
+    for (ort_provider & p : ps) {
+        if (p.name == probe->chosen) {
+            p.reason.clear();
+        } else if (p.usable && autom && !p.software) {
+            p.reason = probe->chosen + " is preferred";
+        } else if (p.usable && !autom) {
+            p.reason = "--ep " + want + " asked for";
         }
     }
-    for (ort_provider * p : {&cpu, &webgpu, &cuda}) {
-        if (p->name == probe->chosen && !(p->software && autom)) {
-            p->reason.clear();
-        }
-    }
-    if (probe->chosen == "webgpu" && webgpu.software) {
-        webgpu.reason.clear();
-    }
-    probe->providers = {cpu, webgpu, cuda};
+    probe->providers = ps;
     return true;
 }
 

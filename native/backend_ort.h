@@ -3,31 +3,25 @@
 //   - the 1.30 library from node_modules/onnxruntime-node (CPU and WebGPU providers), the default;
 //   - the 1.29 set with the CUDA provider (scripts/setup.sh --cuda, third_party/onnxruntime-cuda/).
 //
-// Execution providers: "cpu", "webgpu", "cuda", or "auto": CUDA when it works, else WebGPU on a
-// hardware adapter, else CPU. Auto never picks a software WebGPU adapter (SwiftShader, llvmpipe);
-// `--ep webgpu` may still force one. Every provider is probed for real (a tiny graph is opened and
-// run on it), and the probe says why each one that was not chosen was not.
+// Execution providers: the rows of native/ort_providers.h (cpu, webgpu, cuda), or "auto": the
+// usable provider of highest preference (CUDA, then WebGPU on a hardware adapter, then CPU).
+// Auto never picks a software adapter (SwiftShader, llvmpipe); `--ep webgpu` may still force one.
+// Every provider is probed for real (a tiny graph is opened and run on it), and the probe says
+// why each one that was not chosen was not.
 #pragma once
 
 #include "backend.h"
 #include "ort_options.h"
+#include "ort_providers.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
-struct ort_provider {
-    std::string name;            // "cpu", "webgpu", "cuda"
-    bool        usable   = false; // a session opens and runs on it
-    bool        software = false; // a software adapter (never chosen by auto)
-    std::string adapter;         // the device it runs on, when known
-    std::string reason;          // why it is not usable / was not chosen; empty for the chosen one
-};
-
 struct ort_probe {
     std::string               lib_path;  // the library loaded
     std::string               version;   // e.g. "1.30.0"
-    std::vector<ort_provider> providers; // cpu, webgpu, cuda, in that order
+    std::vector<ort_provider> providers; // one per row of ort_provider_table(), in its order
     std::string               chosen;    // the provider "auto" (or the one asked for) resolves to
 };
 

@@ -3,6 +3,7 @@
 // the help generated from the table.
 #include "cli/cli_common.h"
 #include "cli/cli_options.h"
+#include "ort_options.h"
 #include "ort_providers.h"
 
 #include <catch2/catch.hpp>
@@ -95,14 +96,43 @@ TEST_CASE("the --ep option takes auto and the providers of the table in ort_prov
     cli_option_table         table;
     std::vector<std::string> pos;
     cli_common_options(&opt, &table);
-    for (const char * ep : ORT_PROVIDER_NAMES) {
-        CHECK(parse(table, {"--ep", ep}, &pos) == -1);
-        CHECK(opt.ep == ep);
+    for (const auto & d : ort_provider_table()) {
+        CHECK(parse(table, {"--ep", d.name}, &pos) == -1);
+        CHECK(opt.ep == d.name);
     }
     CHECK(parse(table, {"--ep", "auto"}, &pos) == -1);
     CHECK(parse(table, {"--ep", "all"}, &pos) == CLI_USAGE);  // radz info's internal request, not an --ep
     CHECK(parse(table, {"--ep", "CPU"}, &pos) == CLI_USAGE);
     CHECK(ort_provider_choices() == "auto, cpu, webgpu or cuda");
+    CHECK(ort_provider_list(" (default)") == "auto (default), cpu, webgpu, cuda");
+}
+
+TEST_CASE("the provider table: unique names, one fallback below the others, a probe each, the session entries") {
+    const auto & t         = ort_provider_table();
+    int          fallbacks = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+        CHECK(t[i].probe != nullptr);
+        CHECK(ort_provider_find(t[i].name) == &t[i]);
+        CHECK((t[i].separate_lib == nullptr) == (t[i].separate_lib_what == nullptr));
+        if (t[i].fallback) {
+            ++fallbacks;
+            CHECK(t[i].append == nullptr);  // ONNX Runtime's default provider
+            for (const auto & other : t) {
+                CHECK((other.fallback || other.preference > t[i].preference));
+            }
+        }
+    }
+    CHECK(fallbacks == 1);
+    CHECK(ort_provider_find("auto") == nullptr);
+    CHECK(ort_provider_find("CUDA") == nullptr);
+    // auto's order: cuda, then webgpu, then cpu.
+    CHECK(ort_provider_find("cuda")->preference > ort_provider_find("webgpu")->preference);
+    CHECK(ort_provider_find("webgpu")->preference > ort_provider_find("cpu")->preference);
+    bool qdq = false;
+    for (const auto & e : ORT_SESSION_ENTRIES) {
+        qdq = qdq || (std::string(e.key) == "session.disable_quant_qdq" && std::string(e.value) == "1");
+    }
+    CHECK(qdq);
 }
 
 TEST_CASE("help generated from the table") {

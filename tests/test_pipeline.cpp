@@ -291,7 +291,7 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     std::string  err;
     REQUIRE(pipeline_open(fx().be.get(), pkg, "fp32", nullptr, &pl, &err));
     const size_t n0 = pl.anchors.findings.size();
-    REQUIRE(pipeline_add_finding(pl, "cxr", "Rib fracture", {"A break in one of the ribs.", "Cortical step of a rib."},
+    REQUIRE(pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"A break in one of the ribs.", "Cortical step of a rib."}}},
                                  &err));
     REQUIRE(pl.anchors.findings.size() == n0 + 1);
     const anchor_finding & f = pl.anchors.findings.back();
@@ -303,14 +303,14 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     CHECK(std::fabs(dot(f.anchor.data(), f.anchor.data(), f.anchor.size()) - 1.0) < 1e-5);
 
     // A duplicate id, no description, an empty one, invalid UTF-8, an unknown modality.
-    CHECK(!pipeline_add_finding(pl, "cxr", "Rib fracture", {"again"}, &err));
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"again"}}}, &err));
     CHECK(err.find("already") != std::string::npos);
-    CHECK(!pipeline_add_finding(pl, "cxr", "X", {}, &err));
-    CHECK(!pipeline_add_finding(pl, "cxr", "X", {""}, &err));
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "X", {}}}, &err));
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "X", {""}}}, &err));
     CHECK(err.find("empty") != std::string::npos);
-    CHECK(!pipeline_add_finding(pl, "cxr", "X", {std::string("bad \xff\xfe text")}, &err));
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "X", {std::string("bad \xff\xfe text")}}}, &err));
     CHECK(err.find("UTF-8") != std::string::npos);
-    CHECK(!pipeline_add_finding(pl, "pet", "X", {"y"}, &err));
+    CHECK(!pipeline_findings_add(pl, {{"pet", "X", {"y"}}}, &err));
     CHECK(err.find("unknown modality 'pet'") != std::string::npos);
 
     // A long description is truncated and said to be.
@@ -318,7 +318,7 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     for (int i = 0; i < 200; ++i) {
         longtext += "opacity ";
     }
-    REQUIRE(pipeline_add_finding(pl, "cxr", "Long one", {longtext}, &err));
+    REQUIRE(pipeline_findings_add(pl, {{"cxr", "Long one", {longtext}}}, &err));
     CHECK(pl.anchors.findings.back().truncated);
 
     // Save, load into a fresh pipeline: the same scores.
@@ -345,6 +345,98 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
         CHECK(err.find("anchors from another model") != std::string::npos);
     }
     std::remove(path.c_str());
+}
+
+TEST_CASE("finding edits: batched add, remove, replace in place, all or nothing, the table's sha256 follows it") {
+    radz_package pkg = fx().pkg;
+    pipeline     pl;
+    std::string  err;
+    REQUIRE(pipeline_open(fx().be.get(), pkg, "fp32", nullptr, &pl, &err));
+    const std::string package_sha = pl.anchors_sha256;
+    CHECK(package_sha == package_file_find(pkg, pl.variant.anchors)->sha256);
+    const auto table_sha = [&]() { return sha256_hex(anchor_table_to_json(pl.anchors)); };
+    const anchor_table before = pl.anchors;
+    const size_t       n0     = before.findings.size();
+
+    // Nothing to do: nothing changes, not even the identity.
+    REQUIRE(pipeline_findings_add(pl, {}, &err));
+    REQUIRE(pipeline_findings_remove(pl, {}, &err));
+    CHECK(pl.anchors_sha256 == package_sha);
+
+    // A batch whose last finding is refused adds none of them.
+    err.clear();
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"A break in one of the ribs."}},
+                                      {"cxr", "Bad", {"fine", ""}}},
+                                 &err));
+    CHECK(err == "finding 'Bad': description 2 is empty");
+    CHECK(anchor_table_to_json(pl.anchors) == anchor_table_to_json(before));
+    CHECK(pl.anchors_sha256 == package_sha);
+    // The same id twice in one batch.
+    CHECK(!pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"a"}}, {"cxr", "Rib_fracture", {"b"}}}, &err));
+    CHECK(err.find("already has a finding 'Rib_fracture'") != std::string::npos);
+    CHECK(pl.anchors.findings.size() == n0);
+
+    // A batch of three; each anchor is the one its finding gets when added alone.
+    REQUIRE(pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"A break in one of the ribs."}},
+                                       {"cxr", "Pneumoperitoneum", {"Free air under the diaphragm.", "Air below it."}},
+                                       {"cxr", "Line", {"A central venous catheter."}}},
+                                  &err));
+    REQUIRE(pl.anchors.findings.size() == n0 + 3);
+    CHECK(pl.anchors_sha256 == table_sha());
+    CHECK(pl.anchors_sha256 != package_sha);
+    pipeline alone;
+    REQUIRE(pipeline_open(fx().be.get(), pkg, "fp32", nullptr, &alone, &err));
+    REQUIRE(pipeline_findings_add(alone, {{"cxr", "Pneumoperitoneum", {"Free air under the diaphragm.", "Air below it."}}},
+                                  &err));
+    const anchor_finding & batched = pl.anchors.findings[n0 + 1];
+    const anchor_finding & single  = alone.anchors.findings.back();
+    CHECK(batched.id == "Pneumoperitoneum");
+    CHECK(dot(batched.anchor.data(), single.anchor.data(), single.anchor.size()) > 1.0 - 1e-5);
+
+    // Replace in place: the same position, a new name and descriptions; the old id is gone.
+    REQUIRE(pipeline_findings_replace(pl, {"cxr", "Pneumoperitoneum"}, {"cxr", "Free air", {"Air under the diaphragm."}},
+                                      &err));
+    CHECK(pl.anchors.findings[n0 + 1].id == "Free_air");
+    CHECK(pl.anchors.findings[n0 + 1].descriptions == std::vector<std::string>{"Air under the diaphragm."});
+    CHECK(anchor_table_find(pl.anchors, "cxr", "Pneumoperitoneum") < 0);
+    CHECK(pl.anchors_sha256 == table_sha());
+    // An edit that keeps the id.
+    REQUIRE(pipeline_findings_replace(pl, {"cxr", "Free_air"}, {"cxr", "Free air", {"Gas under the diaphragm."}}, &err));
+    CHECK(pl.anchors.findings[n0 + 1].id == "Free_air");
+
+    // A refused replacement leaves the old finding where it was.
+    const anchor_table    edited     = pl.anchors;
+    const std::string     edited_sha = pl.anchors_sha256;
+    CHECK(!pipeline_findings_replace(pl, {"cxr", "Free_air"}, {"cxr", "Line", {"a"}}, &err));
+    CHECK(err.find("already has a finding 'Line'") != std::string::npos);
+    CHECK(!pipeline_findings_replace(pl, {"cxr", "Free_air"}, {"cxr", "Free air", {std::string("x \xff")}}, &err));
+    CHECK(err.find("UTF-8") != std::string::npos);
+    CHECK(!pipeline_findings_replace(pl, {"cxr", "Nope"}, {"cxr", "Free air", {"a"}}, &err));
+    CHECK(err == "no finding 'Nope' in modality 'cxr'");
+    CHECK(anchor_table_to_json(pl.anchors) == anchor_table_to_json(edited));
+    CHECK(pl.anchors_sha256 == edited_sha);
+
+    // Remove: a batch with one absent finding removes none.
+    CHECK(!pipeline_findings_remove(pl, {{"cxr", "Line"}, {"cxr", "Nope"}}, &err));
+    CHECK(anchor_table_find(pl.anchors, "cxr", "Line") >= 0);
+    CHECK(pl.anchors_sha256 == edited_sha);
+    REQUIRE(pipeline_findings_remove(pl, {{"cxr", "Line"}, {"cxr", "Free_air"}, {"cxr", "Rib_fracture"}}, &err));
+    CHECK(anchor_table_to_json(pl.anchors) == anchor_table_to_json(before));
+    CHECK(pl.anchors_sha256 == table_sha());  // the same findings, but no longer the package's file
+
+    // An earlier pipeline's table: used as it is, or refused when from another model.
+    pipeline next;
+    REQUIRE(pipeline_open(fx().be.get(), pkg, "fp32", nullptr, &next, &err));
+    REQUIRE(pipeline_use_anchor_table(next, before, &err));
+    CHECK(next.anchors_sha256 == package_sha);  // the same table: nothing changed
+    REQUIRE(pipeline_use_anchor_table(next, edited, &err));
+    CHECK(next.anchors.findings.size() == edited.findings.size());
+    CHECK(next.anchors_sha256 == edited_sha);
+    if (fx().pl.count("int8")) {
+        CHECK(!pipeline_use_anchor_table(next, fx().pl.at("int8")->anchors, &err));
+        CHECK(err.find("anchors from another model") != std::string::npos);
+        CHECK(next.anchors_sha256 == edited_sha);
+    }
 }
 
 TEST_CASE("evidence: the core marks no_signal when the package opens and scores stay unchanged and bad evidence is refused") {
@@ -402,7 +494,7 @@ TEST_CASE("evidence: the core marks no_signal when the package opens and scores 
     }
 
     // A user finding has no evidence; a saved table keeps the package findings' evidence.
-    REQUIRE(pipeline_add_finding(pl, "cxr", "Rib fracture", {"A break in one of the ribs."}, &err));
+    REQUIRE(pipeline_findings_add(pl, {{"cxr", "Rib fracture", {"A break in one of the ribs."}}}, &err));
     CHECK(!pl.anchors.findings.back().has_evidence);
     CHECK(!pl.anchors.findings.back().no_signal);
     const std::string path = "test_pipeline_evidence_anchors.json";

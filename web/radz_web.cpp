@@ -13,7 +13,6 @@
 #include "package.h"
 #include "pipeline.h"
 #include "results.h"
-#include "sha256.h"
 
 #include <emscripten.h>
 #include <emscripten/bind.h>
@@ -176,7 +175,7 @@ EMSCRIPTEN_KEEPALIVE const char * radz_web_add_finding(const char * modality, co
         return fail(std::string("descriptions: expected a JSON array of strings (") + e.what() + ")");
     }
     std::string err;
-    if (!pipeline_add_finding(*s.pl, modality, name, descriptions, &err)) {
+    if (!pipeline_findings_add(*s.pl, {{modality, name, descriptions}}, &err)) {
         return fail(err);
     }
     s.images.clear();
@@ -221,10 +220,9 @@ std::string radz_web_remove_finding(const std::string & modality, const std::str
         return "no model is open";
     }
     std::string err;
-    if (!anchor_table_remove(&s.pl->anchors, modality, id, &err)) {
+    if (!pipeline_findings_remove(*s.pl, {{modality, id}}, &err)) {
         return err;
     }
-    s.pl->anchors_sha256 = sha256_hex(anchor_table_to_json(s.pl->anchors));
     s.images.clear();
     return "";
 }

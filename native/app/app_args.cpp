@@ -11,6 +11,7 @@
 #define RADZ_DEFAULT_MODEL "assets/models/radz-tiny"
 #endif
 
+// The --help text; @EP@ stands for the provider list (ort_providers.h).
 static const char * const HELP =
     "usage: radz-app [IMAGE|FOLDER|@FILE...] [--list FILE] [options]\n"
     "\n"
@@ -19,7 +20,7 @@ static const char * const HELP =
     "options:\n"
     "  --model DIR          model package (default: $RADZ_MODEL, the last one used, else " RADZ_DEFAULT_MODEL ")\n"
     "  --variant NAME       fp32, int8 or int4 (default: the package's default)\n"
-    "  --ep NAME            execution provider: auto, cpu, webgpu, cuda (default: the last one used)\n"
+    "  --ep NAME            execution provider: @EP@ (default: the last one used)\n"
     "  --ort-lib FILE       ONNX Runtime library (default: $RADZ_ORT_LIB, else node_modules')\n"
     "  --threads N          intra-op threads\n"
     "  --modality ID        modality of the images opened (default cxr)\n"
@@ -72,7 +73,9 @@ int app_args_parse(int argc, char ** argv, app_args * args) {
         };
         std::string v;
         if (a == "--help" || a == "-h") {
-            std::printf("%s", HELP);
+            std::string help = HELP;
+            help.replace(help.find("@EP@"), 4, ort_provider_list(""));
+            std::printf("%s", help.c_str());
             return 0;
         }
         if (value("--model", &args->model) || value("--variant", &args->variant) || value("--ep", &args->ep) ||

@@ -7,7 +7,6 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include <algorithm>
 
 static std::vector<std::string> split_lines(const std::string & text) {
     std::vector<std::string> out;
@@ -38,25 +37,9 @@ void finding_submit(app_state & a) {
     const std::string              msg = (old_id.empty() ? "added finding '" : "changed finding '") + name + "'";
     anchors_job(a, old_id.empty() ? "add finding" : "edit finding",
                 [modality, name, old_id, descs](app_session & s, std::string * err) {
-                    const anchor_table before = s.pl.anchors;
-                    int32_t            at     = -1;
-                    if (!old_id.empty()) {
-                        at = anchor_table_find(s.pl.anchors, modality, old_id);
-                        if (!anchor_table_remove(&s.pl.anchors, modality, old_id, err)) {
-                            return false;
-                        }
-                    }
-                    if (!pipeline_add_finding(s.pl, modality, name, descs, err)) {
-                        s.pl.anchors = before;
-                        app_session_anchors_changed(&s);
-                        return false;
-                    }
-                    if (at >= 0) {  // back to the place the finding had
-                        auto & f = s.pl.anchors.findings;
-                        std::rotate(f.begin() + at, f.end() - 1, f.end());
-                    }
-                    app_session_anchors_changed(&s);
-                    return true;
+                    const pipeline_finding_text f = {modality, name, descs};
+                    return old_id.empty() ? pipeline_findings_add(s.pl, {f}, err)
+                                          : pipeline_findings_replace(s.pl, {modality, old_id}, f, err);
                 },
                 msg);
     a.edit_id.clear();
@@ -67,11 +50,7 @@ void finding_submit(app_state & a) {
 void finding_remove(app_state & a, const std::string & modality, const std::string & id) {
     anchors_job(a, "remove finding",
                 [modality, id](app_session & s, std::string * err) {
-                    if (!anchor_table_remove(&s.pl.anchors, modality, id, err)) {
-                        return false;
-                    }
-                    app_session_anchors_changed(&s);
-                    return true;
+                    return pipeline_findings_remove(s.pl, {{modality, id}}, err);
                 },
                 "removed finding '" + id + "'");
 }

@@ -89,9 +89,6 @@ void draw_providers_window(app_state & a) {
     ImGui::Text("ONNX Runtime %s: %s", a.probe.version.c_str(), a.probe.lib_path.c_str());
     ImGui::TextDisabled("in use: %s%s%s, %d threads", a.binfo.execution_provider.c_str(),
                         a.binfo.adapter.empty() ? "" : " on ", a.binfo.adapter.c_str(), a.binfo.threads);
-    const std::string cuda_lib      = app_cuda_lib_path();
-    uint64_t          size          = 0;
-    const bool        have_cuda_lib = file_size(cuda_lib, &size);
     if (ImGui::BeginTable("providers", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
         ImGui::TableSetupColumn("provider", ImGuiTableColumnFlags_WidthFixed, 70);
         ImGui::TableSetupColumn("status", ImGuiTableColumnFlags_WidthFixed, 90);
@@ -100,6 +97,12 @@ void draw_providers_window(app_state & a) {
         ImGui::TableHeadersRow();
         for (const auto & p : a.probe.providers) {
             const bool in_use = p.name == a.binfo.execution_provider;
+            // A provider the loaded library cannot run may have a library set of its own that
+            // can, in a child process (the CUDA provider: the 1.29 set).
+            const ort_provider_def & def      = *ort_provider_find(p.name);
+            const std::string        sep_lib  = app_separate_lib_path(def);
+            uint64_t                 size     = 0;
+            const bool               have_sep = !p.usable && !sep_lib.empty() && file_size(sep_lib, &size);
             ImGui::TableNextRow();
             ImGui::PushID(p.name.c_str());
             ImGui::TableNextColumn();
@@ -117,8 +120,8 @@ void draw_providers_window(app_state & a) {
             if (!p.reason.empty()) {
                 detail += (detail.empty() ? "" : ": ") + p.reason;
             }
-            if (p.name == "cuda" && !p.usable && have_cuda_lib) {
-                detail += "; the 1.29 set at " + cuda_lib + " can run in a child process (Compare)";
+            if (have_sep) {
+                detail += "; " + std::string(def.separate_lib_what) + " at " + sep_lib + " can run in a child process (Compare)";
             }
             ImGui::TextWrapped("%s", detail.c_str());
             ImGui::TableNextColumn();
@@ -128,10 +131,10 @@ void draw_providers_window(app_state & a) {
             }
             ImGui::EndDisabled();
             ImGui::SameLine();
-            const bool child_ok = (p.usable && !in_use) || (p.name == "cuda" && have_cuda_lib);
+            const bool child_ok = (p.usable && !in_use) || have_sep;
             ImGui::BeginDisabled(!child_ok || a.images.empty());
             if (ImGui::SmallButton("Compare in a child process")) {
-                child_run(a, p.name, p.name == "cuda" && !p.usable ? cuda_lib : a.opt.ort_lib);
+                child_run(a, p.name, have_sep ? sep_lib : a.opt.ort_lib);
             }
             ImGui::EndDisabled();
             ImGui::PopID();

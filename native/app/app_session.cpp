@@ -1,7 +1,6 @@
 #include "app_session.h"
 
 #include "file_io.h"
-#include "sha256.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -31,17 +30,7 @@ static bool session_open_on(app_session * s, const std::string & ep, const ancho
     if (!pipeline_open(s->be.get(), s->pkg, s->opt.variant, nullptr, &s->pl, err)) {
         return false;
     }
-    if (keep_anchors) {
-        if (!anchor_table_check_binding(*keep_anchors, s->pl.binding, err)) {
-            return false;
-        }
-        const bool same = anchor_table_to_json(*keep_anchors) == anchor_table_to_json(s->pl.anchors);
-        if (!same) {
-            s->pl.anchors = *keep_anchors;
-            app_session_anchors_changed(s);
-        }
-    }
-    return true;
+    return !keep_anchors || pipeline_use_anchor_table(s->pl, *keep_anchors, err);
 }
 
 bool app_session_open(app_session * s, const app_session_options & opt, const anchor_table * keep_anchors,
@@ -86,12 +75,8 @@ void app_session_close(app_session * s) {
     s->open = false;
 }
 
-void app_session_anchors_changed(app_session * s) {
-    s->pl.anchors_sha256 = sha256_hex(anchor_table_to_json(s->pl.anchors));
-}
-
-std::string app_cuda_lib_path() {
-    return std::string(RADZ_SOURCE_DIR) + "/third_party/onnxruntime-cuda/libonnxruntime.so";
+std::string app_separate_lib_path(const ort_provider_def & def) {
+    return def.separate_lib ? std::string(RADZ_SOURCE_DIR) + "/" + def.separate_lib : std::string();
 }
 
 bool app_session_run_child(const std::string & cli_path, const app_session_options & opt, const std::string & ep,

@@ -38,12 +38,10 @@ bool app_session_open(app_session * s, const app_session_options & opt, const an
 // Releases the pipeline, then the backend.
 void app_session_close(app_session * s);
 
-// The anchor table's identity after an in-app change (as pipeline_add_finding does).
-void app_session_anchors_changed(app_session * s);
-
-// Where the 1.29 library set with the CUDA provider would be (scripts/setup.sh --cuda), and
-// whether it is there.
-std::string app_cuda_lib_path();
+// Where the separate library set carrying a provider would be in this checkout
+// (ort_provider_def.separate_lib, e.g. the 1.29 set with CUDA from scripts/setup.sh --cuda); ""
+// when the provider has none.
+std::string app_separate_lib_path(const ort_provider_def & def);
 
 // Runs `radz classify --json` in a child process on `images` with the given provider and
 // library, the session's package and variant, and `anchors_file` (the app's current table, saved

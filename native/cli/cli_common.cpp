@@ -39,7 +39,7 @@ void cli_common_options(cli_common * opt, cli_option_table * table) {
                                        &opt->model));
     table->push_back(cli_option_string("--variant", "NAME", "fp32, int8 or int4 (default: the package's default variant)",
                                        &opt->variant));
-    table->push_back({"--ep", "NAME", "execution provider: auto (default), cpu, webgpu, cuda",
+    table->push_back({"--ep", "NAME", "execution provider: " + ort_provider_list(" (default)"),
                       [opt](const std::string & v, std::string * err) {
                           if (!ort_provider_known(v)) {
                               *err = "--ep: expected " + ort_provider_choices() + ", found '" + v + "'";

@@ -254,44 +254,32 @@ int cmd_bench(int argc, char ** argv) {
     // Many findings.
     o += "| findings | anchors from descriptions (once) | per finding | scoring one image | results per image |\n"
          "|---|---|---|---|---|\n";
-    const package_modality * mod = package_modality_find(pl.pkg, modality);
     for (int n : {14, 140, 1400}) {
         pipeline p2;
         if (!pipeline_open(s.be.get(), s.pkg, s.pkg.default_variant, nullptr, &p2, &err)) {
             return CLI_FAILED;
         }
-        // Remove the modality's findings, then add n user findings with one description each,
-        // anchors computed in batches of 64 texts.
-        p2.anchors.findings.erase(std::remove_if(p2.anchors.findings.begin(), p2.anchors.findings.end(),
-                                                 [&](const anchor_finding & f) { return f.modality == modality; }),
-                                  p2.anchors.findings.end());
+        // Remove the modality's findings, then add n user findings with one description each
+        // (the core batches their anchors, 64 texts a decoder run).
+        std::vector<pipeline_finding_ref> old;
+        for (const auto & f : p2.anchors.findings) {
+            if (f.modality == modality) {
+                old.push_back({f.modality, f.id});
+            }
+        }
+        std::vector<pipeline_finding_text> adds;
+        for (int i = 0; i < n; ++i) {
+            adds.push_back({modality, "Finding " + std::to_string(i),
+                            {"An abnormal opacity of pattern " + std::to_string(i) + " in the lower zone."}});
+        }
+        if (!pipeline_findings_remove(p2, old, &err)) {
+            std::fprintf(stderr, "radz bench: %s\n", err.c_str());
+            return CLI_FAILED;
+        }
         const double t0 = now_ms();
-        for (int base = 0; base < n; base += 64) {
-            const int                m = std::min(64, n - base);
-            std::vector<std::string> texts;
-            for (int i = 0; i < m; ++i) {
-                texts.push_back(dkam_fill_template(p2.pkg.dkam_template, mod->display, "Finding " + std::to_string(base + i),
-                                                   "An abnormal opacity of pattern " + std::to_string(base + i) +
-                                                       " in the lower zone."));
-            }
-            std::vector<float> feats;
-            if (!pipeline_text_features(p2, texts, "anchor_feature", &feats, nullptr, nullptr, &err)) {
-                std::fprintf(stderr, "radz bench: %s\n", err.c_str());
-                return CLI_FAILED;
-            }
-            const size_t E = (size_t) p2.pkg.dims.feature_dim;
-            for (int i = 0; i < m; ++i) {
-                anchor_finding f;
-                f.id       = "Finding_" + std::to_string(base + i);
-                f.display  = f.id;
-                f.modality = modality;
-                f.descriptions = {texts[(size_t) i]};
-                std::vector<std::vector<float>> one = {std::vector<float>(feats.begin() + i * E, feats.begin() + (i + 1) * E)};
-                if (!anchor_mean_normalised(one, &f.anchor, &err) || !anchor_table_add(&p2.anchors, f, p2.reference, &err)) {
-                    std::fprintf(stderr, "radz bench: %s\n", err.c_str());
-                    return CLI_FAILED;
-                }
-            }
+        if (!pipeline_findings_add(p2, adds, &err)) {
+            std::fprintf(stderr, "radz bench: %s\n", err.c_str());
+            return CLI_FAILED;
         }
         const double        ms_anchors = now_ms() - t0;
         std::vector<double> ts;

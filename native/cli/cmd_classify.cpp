@@ -197,14 +197,18 @@ int cmd_classify(int argc, char ** argv) {
     if (!pipeline_check_modality(s.pl, modality, &err)) {
         return cli_usage_error("classify", "--modality: " + err);
     }
+    std::vector<pipeline_finding_text> adds;
     for (const auto & f : findings) {
-        if (!pipeline_add_finding(s.pl, modality, f.name, f.descriptions, &err)) {
-            return cli_usage_error("classify", "--finding: " + err);
-        }
-        const auto & added = s.pl.anchors.findings.back();
+        adds.push_back({modality, f.name, f.descriptions});
+    }
+    if (!pipeline_findings_add(s.pl, adds, &err)) {
+        return cli_usage_error("classify", "--finding: " + err);
+    }
+    for (size_t i = 0; i < adds.size(); ++i) {
+        const auto & added = s.pl.anchors.findings[s.pl.anchors.findings.size() - adds.size() + i];
         if (added.truncated) {
-            std::fprintf(stderr, "radz classify: finding '%s': a description was cut to %d tokens\n", f.name.c_str(),
-                         s.pl.pkg.sequence.max_text_tokens);
+            std::fprintf(stderr, "radz classify: finding '%s': a description was cut to %d tokens\n",
+                         adds[i].name.c_str(), s.pl.pkg.sequence.max_text_tokens);
         }
     }
     if (!anchors_out.empty()) {
