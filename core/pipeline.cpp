@@ -551,40 +551,82 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
                              const std::string & modality, bool keep_feature, results_image * out) {
     const double t_start = now_ms();
     out->sha256          = sha256_hex(bytes, size);
-    out->modality        = modality;
-    auto fail            = [&](const std::string & code, const std::string & msg) {
+    out->modality        = modality.empty() ? pl.default_modality : modality;
+    out->dicom.reset();
+    auto fail = [&](const std::string & code, const std::string & msg) {
         out->error = results_error{code, msg};
         out->findings.clear();
         return false;
     };
     std::string e, code;
-    if (!pipeline_check_modality(pl, modality, &e)) {
+    if (!modality.empty() && !pipeline_check_modality(pl, modality, &e)) {
         return fail("model", name + ": " + e);
     }
     image_limits lim;
     lim.max_side       = pl.pkg.image.max_side;
     lim.max_file_bytes = pl.pkg.image.max_file_bytes;
-    image_header       hdr;
-    std::vector<float> pixels;
-    double             ms_decode = 0.0;
-    const double       t_img     = now_ms();
-    if (!image_preprocess(bytes, size, lim, pl.pkg.image.width, pl.pkg.image.height, &pixels, &hdr, &e, &code,
-                          &ms_decode)) {
-        return fail(code.empty() ? "decode" : code, name + ": " + e);
+    image_u8     grey;
+    double       t_dec  = 0.0;  // decode: from the start to the end of decoding
+    std::string  chosen = modality;
+    if (size > 0 && (uint64_t) size > lim.max_file_bytes) {
+        return fail("limits", name + ": file is " + std::to_string(size) + " bytes, larger than the limit of " +
+                                  std::to_string(lim.max_file_bytes));
     }
-    out->width         = hdr.width;
-    out->height        = hdr.height;
+    if (dicom_is_part10(bytes, size)) {
+        if (!pl.dicom_read) {
+            return fail("decode", name + ": a DICOM file, and this build reads none");
+        }
+        dicom_frame frame;
+        if (!pl.dicom_read(bytes, size, lim, &frame, &e, &code)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        out->dicom = results_dicom{frame.modality, frame.body_part};
+        if (!dicom_frame_grey(frame, lim, &grey, nullptr, &e, &code)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        t_dec = now_ms();  // a DICOM's grey levels are part of its decoding (the rules of dicom.h)
+        if (chosen.empty()) {
+            std::vector<std::string> ids;
+            for (const auto & m : pl.pkg.modalities) {
+                ids.push_back(m.id);
+            }
+            if (!dicom_package_modality(frame.modality, frame.body_part, ids, &chosen, &e)) {
+                return fail("model", name + ": " + e);
+            }
+        }
+    } else {
+        image_u8 img;
+        if (!image_decode(bytes, size, lim, &img, &e, &code)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        t_dec = now_ms();
+        image_to_grey(img, &grey);
+    }
+    if (chosen.empty() && pl.image_modality_hint) {
+        chosen = pl.image_modality_hint(grey);
+    }
+    if (chosen.empty()) {
+        chosen = pl.default_modality;
+    }
+    out->modality = chosen;
+    if (modality.empty() && !pipeline_check_modality(pl, chosen, &e)) {
+        return fail("model", name + ": " + e);
+    }
+    std::vector<float> pixels;
+    image_resize_area(grey, pl.pkg.image.width, pl.pkg.image.height, &pixels);
+    out->width         = grey.width;
+    out->height        = grey.height;
+    grey               = image_u8();
     const double t_pre = now_ms();
-    const double t_dec = t_img + ms_decode;  // decode: from the start to the end of decoding
 
     std::vector<float> feature;
     double             ms_vision = 0.0, ms_decoder = 0.0;
-    if (!pipeline_image_features(pl, modality, pixels.data(), 1, &feature, &ms_vision, &ms_decoder, &e)) {
+    if (!pipeline_image_features(pl, chosen, pixels.data(), 1, &feature, &ms_vision, &ms_decoder, &e)) {
         return fail("inference", name + ": " + e);
     }
     const double t_inf = now_ms();
     std::vector<finding_score> scores;
-    if (!scoring_score_image(pl.anchors, modality, feature.data(), feature.size(), &scores, &e)) {
+    if (!scoring_score_image(pl.anchors, chosen, feature.data(), feature.size(), &scores, &e)) {
         return fail("inference", name + ": " + e);
     }
     out->findings.clear();
@@ -611,7 +653,7 @@ bool pipeline_classify_file(pipeline & pl, const std::string & path, const std::
                             bool keep_feature, results_image * out) {
     *out          = results_image();
     out->file     = path;
-    out->modality = modality;
+    out->modality = modality.empty() ? pl.default_modality : modality;
     uint64_t size = 0;
     std::vector<uint8_t> bytes;
     std::string          e;

@@ -14,6 +14,7 @@
 
 #include "anchor_table.h"
 #include "backend.h"
+#include "dicom.h"
 #include "evidence.h"
 #include "package.h"
 #include "progress.h"
@@ -47,6 +48,14 @@ struct pipeline {
     evidence_variant                                 evidence;   // the variant's evidence (version 1)
     std::string                                      anchors_source = "package"; // or the table file's name
     std::string                                      anchors_sha256;
+    // Image inputs (section 2). dicom_read: the front end's DICOM reader (native GDCM, the
+    // web's JS reader); null: DICOM files are refused. With an automatic modality ("") the
+    // modality is, in this order: the DICOM's tags (dicom_package_modality), then
+    // image_modality_hint (the image-based detector, issue 13; null: none; "" from it: no
+    // say), then default_modality.
+    dicom_reader                                     dicom_read;
+    std::function<std::string(const image_u8 & grey)> image_modality_hint;
+    std::string                                      default_modality = "cxr";
 };
 
 // Opens `variant_name` ("" = the default) of a package loaded with package_load (or parsed
@@ -99,7 +108,10 @@ bool pipeline_add_finding(pipeline & pl, const std::string & modality, const std
                           const std::vector<std::string> & descriptions, std::string * err);
 
 // Scores one image file's bytes (`name` names it in errors and in the result). On failure the
-// result carries `error` (code read, limits, decode, inference) and the function returns false.
+// result carries `error` (code read, limits, decode, model, inference) and the function returns
+// false. `modality` "" chooses it automatically (the order at pipeline::dicom_read; out->modality
+// gets the one used); a DICOM file (dicom_is_part10) goes through pl.dicom_read and
+// dicom_frame_grey, its Modality and Body Part Examined tags into out->dicom.
 bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint8_t * bytes, size_t size,
                              const std::string & modality, bool keep_feature, results_image * out);
 

@@ -42,6 +42,11 @@ std::string results_to_json(const results_doc & d) {
         s += "      \"file\": " + json_string(im.file) + ",\n";
         s += "      \"sha256\": " + opt_string(im.sha256) + ",\n";
         s += "      \"modality\": " + json_string(im.modality);
+        if (im.dicom) {
+            const auto text = [](const std::string & v) { return v.empty() ? std::string("null") : json_string(v); };
+            s += ",\n      \"dicom\": {\"modality\": " + text(im.dicom->modality) + ", \"body_part_examined\": " +
+                 text(im.dicom->body_part) + "}";
+        }
         if (im.width && im.height) {
             s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
         }
@@ -209,6 +214,16 @@ bool results_parse(const std::string & text, const std::string & name, results_d
         if (!r.get_string(im, w, "file", &ri.file)) return false;
         if (!get_opt_string(r, im, w, "sha256", &ri.sha256)) return false;
         if (!r.get_string(im, w, "modality", &ri.modality)) return false;
+        if (im.contains("dicom") && !im["dicom"].is_null()) {
+            const json * dj = nullptr;
+            if (!r.get_object(im, w, "dicom", &dj)) return false;
+            std::optional<std::string> dm, db;
+            if (!get_opt_string(r, *dj, w + ".dicom", "modality", &dm) ||
+                !get_opt_string(r, *dj, w + ".dicom", "body_part_examined", &db)) {
+                return false;
+            }
+            ri.dicom = results_dicom{dm.value_or(""), db.value_or("")};
+        }
         if (im.contains("width") || im.contains("height")) {
             std::optional<int32_t> wd, ht;
             if (!get_opt_int32(r, im, w, "width", &wd) || !get_opt_int32(r, im, w, "height", &ht)) return false;

@@ -30,6 +30,12 @@ struct results_error {
     std::string message;  // one line naming the file
 };
 
+// The two header attributes of a DICOM input written out (nothing else of its header is).
+struct results_dicom {
+    std::string modality;   // (0008,0060), "" when absent (written as null)
+    std::string body_part;  // (0018,0015) Body Part Examined, "" when absent (null)
+};
+
 struct results_image {
     std::string file;
     std::optional<std::string> sha256;  // null only if the file could not be read
@@ -40,6 +46,7 @@ struct results_image {
     std::vector<results_finding> findings;  // anchor table order; absent when error is set
     std::optional<results_timings> timings_ms;
     std::optional<results_error> error;
+    std::optional<results_dicom> dicom;  // DICOM inputs only (optional key, version 1)
 };
 
 struct results_doc {

@@ -1,5 +1,6 @@
 #include "app_session.h"
 
+#include "dicom_gdcm.h"
 #include "file_io.h"
 #include "sha256.h"
 
@@ -31,6 +32,7 @@ static bool session_open_on(app_session * s, const std::string & ep, const ancho
     if (!pipeline_open(s->be.get(), s->pkg, s->opt.variant, nullptr, &s->pl, err)) {
         return false;
     }
+    s->pl.dicom_read = dicom_gdcm_read;
     if (keep_anchors) {
         if (!anchor_table_check_binding(*keep_anchors, s->pl.binding, err)) {
             return false;

@@ -15,17 +15,19 @@
 static const char * const HELP =
     "usage: radz classify IMAGE|FOLDER|@FILE... [--list FILE] [options]\n"
     "\n"
-    "Scores each image (PNG, JPEG or BMP) against every finding of its modality and prints the\n"
-    "most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
+    "Scores each image (PNG, JPEG, BMP or DICOM) against every finding of its modality and prints\n"
+    "the most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
     "calibration (user findings, held-out ones) are marked uncalibrated. Findings whose measured\n"
     "evidence shows no skill (see 'radz info') are listed apart as \"no reliable signal in this\n"
     "model\", without a percentage (--json keeps their numbers, with \"no_signal\": true).\n"
     "\n"
-    "Inputs, any number and in any mix: image files; folders (their PNG, JPEG and BMP files,\n"
-    "recursively, sorted by path, hidden ones skipped); --list FILE (one path per line, '-' for\n"
-    "standard input, blank lines and lines starting with '#' skipped); @FILE (a response file:\n"
-    "one argument per line, options too). What cannot be read is reported and skipped; the rest\n"
-    "is still classified, and the exit code is 1.\n"
+    "Inputs, any number and in any mix: image files; folders (their PNG, JPEG, BMP and DICOM\n"
+    "files -- DICOM by its DICM preamble, whatever the name --, recursively, sorted by path,\n"
+    "hidden ones skipped); --list FILE (one path per line, '-' for standard input, blank lines\n"
+    "and lines starting with '#' skipped); @FILE (a response file: one argument per line,\n"
+    "options too). What cannot be read is reported and skipped; the rest is still classified,\n"
+    "and the exit code is 1. Of a DICOM file only its Modality and Body Part Examined are\n"
+    "written out (--json), never other header text.\n"
     "\n"
     "options:\n";
 
@@ -75,7 +77,7 @@ int cmd_classify(int argc, char ** argv) {
     cli_common                opt;
     cli_inputs                inputs;  // IMAGE, FOLDER and --list arguments, expanded (cli_inputs.h)
     std::vector<user_finding> findings;
-    std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
+    std::string               modality, anchors_in, anchors_out, top_s = "5";
     bool                      json = false;
     bool                      csv  = false;
     std::string               shard_s, shard_out = "radz-shards";  // --shard K/N, --out DIR, --resume (shard.h)
@@ -97,7 +99,10 @@ int cmd_classify(int argc, char ** argv) {
                         return true;
                     },
                     "--list needs a file ('-': standard input)"}),
-        cli_option_string("--modality", "ID", "cxr (default) or mri (see 'radz info')", &modality),
+        cli_option_string("--modality", "ID",
+                          "cxr or mri (see 'radz info'); default: a DICOM's Modality and Body\n"
+                          "Part Examined tags (CR, DX -> cxr; MR -> mri), else cxr",
+                          &modality),
         cli_option({"--finding", "NAME", "add a finding of the modality, described by the --description",
                     [&](const std::string & v, std::string * err) {
                         if (v.empty()) {
@@ -194,11 +199,11 @@ int cmd_classify(int argc, char ** argv) {
         std::fprintf(stderr, "radz classify: %s\n", err.c_str());
         return CLI_FAILED;
     }
-    if (!pipeline_check_modality(s.pl, modality, &err)) {
+    if (!modality.empty() && !pipeline_check_modality(s.pl, modality, &err)) {
         return cli_usage_error("classify", "--modality: " + err);
     }
     for (const auto & f : findings) {
-        if (!pipeline_add_finding(s.pl, modality, f.name, f.descriptions, &err)) {
+        if (!pipeline_add_finding(s.pl, modality.empty() ? s.pl.default_modality : modality, f.name, f.descriptions, &err)) {
             return cli_usage_error("classify", "--finding: " + err);
         }
         const auto & added = s.pl.anchors.findings.back();
