@@ -29,8 +29,8 @@ const transfer_syntax k_transfer_syntaxes[] = {
     {"1.2.840.10008.1.2.1.99", "deflated explicit VR little endian"},
     {"1.2.840.10008.1.2.5", "RLE lossless"},
     {"1.2.840.10008.1.2.4.50", "JPEG baseline"},
-    {"1.2.840.10008.1.2.4.57", "JPEG lossless"},
-    {"1.2.840.10008.1.2.4.70", "JPEG lossless, first-order prediction"},
+    {"1.2.840.10008.1.2.4.57", "JPEG lossless (process 14)"},
+    {"1.2.840.10008.1.2.4.70", "JPEG lossless (process 14, SV1)"},
     {"1.2.840.10008.1.2.4.80", "JPEG-LS lossless"},
     {"1.2.840.10008.1.2.4.81", "JPEG-LS near-lossless"},
     {"1.2.840.10008.1.2.4.90", "JPEG 2000 lossless"},
@@ -44,11 +44,11 @@ std::string trim(const std::string & s) {
     return s.substr(a, b - a);
 }
 
-// A DICOM text attribute for messages: printable ASCII, at most 16 characters.
-std::string shown(const std::string & s) {
+// A DICOM text attribute for messages: printable ASCII, at most `most` characters.
+std::string shown(const std::string & s, size_t most = 16) {
     std::string o;
     for (char c : trim(s)) {
-        if (o.size() >= 16) {
+        if (o.size() >= most) {
             o += "...";
             break;
         }
@@ -80,7 +80,7 @@ bool dicom_check_transfer_syntax(const std::string & uid, std::string * err, std
         names += std::string(names.empty() ? "" : ", ") + t.name;
     }
     return fail(err, err_code, "decode",
-                "transfer syntax " + (trim(uid).empty() ? std::string("(none)") : shown(uid.substr(0, 64))) +
+                "transfer syntax " + (trim(uid).empty() ? std::string("(none)") : shown(uid, 64)) +
                     " is not supported (supported: " + names + ")");
 }
 

@@ -10,6 +10,7 @@
 #include <gdcmSequenceOfItems.h>
 #include <gdcmTrace.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace {
@@ -153,12 +154,23 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
         }
         return true;
     }
+    const gdcm::DataElement & pixels = ds.GetDataElement(gdcm::Tag(0x7fe0, 0x0010));
+    const size_t first = (size_t) f->rows * f->columns * f->samples_per_pixel * (size_t) (f->bits_allocated / 8);
+    if (!pixels.GetSequenceOfFragments()) {
+        // Native (uncompressed, or inflated by GDCM): the value as stored, no codec. A short
+        // one (a truncated file) is handed over as it is and refused by the core.
+        const gdcm::ByteValue * bv = pixels.GetByteValue();
+        if (!bv) {
+            return fail(err, err_code, "decode", "no pixel data (7FE0,0010) in the DICOM file");
+        }
+        const auto * p = reinterpret_cast<const uint8_t *>(bv->GetPointer());
+        f->samples.assign(p, p + std::min<size_t>(first, bv->GetLength()));
+        return true;
+    }
     const gdcm::Image & img = reader.GetImage();
     const size_t        len = img.GetBufferLength();
-    const size_t        per_sample = (size_t) img.GetPixelFormat().GetBitsAllocated() / 8;
-    const size_t first = (size_t) f->rows * f->columns * f->samples_per_pixel * (per_sample ? per_sample : 1);
     if (len < first) {
-        return fail(err, err_code, "decode", std::string(ts_name) + ": the pixel data holds " + std::to_string(len) +
+        return fail(err, err_code, "decode", std::string(ts_name) + ": the decoded image holds " + std::to_string(len) +
                                                  " bytes, the first frame needs " + std::to_string(first));
     }
     std::vector<char> buf(len);

@@ -12,6 +12,11 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
     target_link_libraries(test_pipeline PRIVATE radz_native)
     target_compile_definitions(test_pipeline PRIVATE RADZ_TEST_PACKAGE="${RADZ_TEST_PACKAGE}")
 
+    # The DICOM test files (tests/data/dicom/, scripts/make_dicom_testdata.py) through the native
+    # GDCM reader and the core's rules, against the expected grey images of a second route.
+    radz_add_test(test_dicom_files)
+    target_link_libraries(test_dicom_files PRIVATE radz_native)
+
     # The commands' option table (native/cli/cli_options.h) and the common options' checks.
     radz_add_test(test_cli_options ${CMAKE_SOURCE_DIR}/native/cli/cli_options.cpp
                   ${CMAKE_SOURCE_DIR}/native/cli/cli_common.cpp)
