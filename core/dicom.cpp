@@ -10,6 +10,13 @@ static bool fail(std::string * err, std::string * err_code, const char * code, c
     return false;
 }
 
+std::string dicom_trim(const std::string & text) {
+    size_t a = 0, b = text.size();
+    while (a < b && (text[a] == ' ' || text[a] == '\0')) a++;
+    while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\0')) b--;
+    return text.substr(a, b - a);
+}
+
 bool dicom_is_part10(const uint8_t * bytes, size_t size) {
     return size >= 132 && std::memcmp(bytes + 128, "DICM", 4) == 0;
 }
@@ -37,12 +44,7 @@ const transfer_syntax k_transfer_syntaxes[] = {
     {"1.2.840.10008.1.2.4.91", "JPEG 2000"},
 };
 
-std::string trim(const std::string & s) {
-    size_t a = 0, b = s.size();
-    while (a < b && (s[a] == ' ' || s[a] == '\0')) a++;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\0')) b--;
-    return s.substr(a, b - a);
-}
+std::string trim(const std::string & s) { return dicom_trim(s); }
 
 // A DICOM text attribute for messages: printable ASCII, at most `most` characters.
 std::string shown(const std::string & s, size_t most = 16) {

@@ -60,6 +60,9 @@ struct dicom_frame {
 using dicom_reader = std::function<bool(const uint8_t * bytes, size_t size, const image_limits & limits,
                                         dicom_frame * frame, std::string * err, std::string * err_code)>;
 
+// A text attribute without its padding (trailing spaces or NUL, leading spaces).
+std::string dicom_trim(const std::string & text);
+
 // True when bytes 128..131 are "DICM" (the Part 10 preamble), whatever the file's name.
 bool dicom_is_part10(const uint8_t * bytes, size_t size);
 

@@ -580,7 +580,7 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
         if (!pl.dicom_read(bytes, size, lim, &frame, &e, &code)) {
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }
-        out->dicom = results_dicom{frame.modality, frame.body_part};
+        out->dicom = results_dicom{dicom_trim(frame.modality), dicom_trim(frame.body_part)};
         if (!dicom_frame_grey(frame, lim, &grey, nullptr, &e, &code)) {
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }

@@ -83,6 +83,26 @@ bool first_jpeg_frame(const gdcm::DataSet & ds, std::vector<uint8_t> * out) {
     return !out->empty();
 }
 
+// GDCM reads a file cut inside the pixel data without complaint (the value keeps its declared
+// length): how many bytes of the (7FE0,0010) value of length `vl` the file really holds, found
+// from the end of the file (the pixel data is its last element). Where the element is not found
+// as stored (a deflated file: GDCM inflated it), `vl`.
+size_t stored_value_bytes(const uint8_t * b, size_t n, uint32_t vl) {
+    if (n < 12) return vl;
+    for (size_t i = n - 12 + 1; i-- > 0;) {
+        if (b[i] == 0xe0 && b[i + 1] == 0x7f && b[i + 2] == 0x10 && b[i + 3] == 0x00) {
+            const uint32_t implicit_len = (uint32_t) b[i + 4] | (uint32_t) b[i + 5] << 8 | (uint32_t) b[i + 6] << 16 |
+                                          (uint32_t) b[i + 7] << 24;
+            const uint32_t explicit_len = (uint32_t) b[i + 8] | (uint32_t) b[i + 9] << 8 | (uint32_t) b[i + 10] << 16 |
+                                          (uint32_t) b[i + 11] << 24;
+            const bool ob_ow = (b[i + 4] == 'O' && (b[i + 5] == 'B' || b[i + 5] == 'W'));
+            if (ob_ow && explicit_len == vl) return n - (i + 12);
+            if (!ob_ow && implicit_len == vl) return n - (i + 8);
+        }
+    }
+    return vl;
+}
+
 } // namespace
 
 bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & limits, dicom_frame * f,
@@ -164,7 +184,8 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
             return fail(err, err_code, "decode", "no pixel data (7FE0,0010) in the DICOM file");
         }
         const auto * p = reinterpret_cast<const uint8_t *>(bv->GetPointer());
-        f->samples.assign(p, p + std::min<size_t>(first, bv->GetLength()));
+        const size_t have = std::min<size_t>(stored_value_bytes(bytes, size, bv->GetLength()), bv->GetLength());
+        f->samples.assign(p, p + std::min<size_t>(first, have));
         return true;
     }
     const gdcm::Image & img = reader.GetImage();

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 EM_JS(char *, radz_web_dicom_text, (const char * key), {
     var d = Module.radzDicom;
@@ -149,8 +151,26 @@ std::string dicom_web_check_header(const std::string & attrs_json) {
     return "";
 }
 
+// The grey image the core's rules make of the frame in Module.radzDicom (for the page to show):
+// {width, height, grey: Uint8Array}, or null when it cannot be made.
+emscripten::val dicom_web_grey() {
+    dicom_frame f;
+    image_u8    grey;
+    std::string err, code;
+    if (!dicom_web_read(nullptr, 0, g_limits, &f, &err, &code) || !dicom_frame_grey(f, g_limits, &grey, nullptr, &err, &code)) {
+        return emscripten::val::null();
+    }
+    emscripten::val out = emscripten::val::object();
+    out.set("width", grey.width);
+    out.set("height", grey.height);
+    emscripten::val view(emscripten::typed_memory_view(grey.data.size(), grey.data.data()));
+    out.set("grey", emscripten::val::global("Uint8Array").new_(view));  // a copy: grey is freed on return
+    return out;
+}
+
 } // namespace
 
 EMSCRIPTEN_BINDINGS(radz_dicom_web) {
     emscripten::function("dicomCheckHeader", &dicom_web_check_header);
+    emscripten::function("dicomGrey", &dicom_web_grey);
 }
