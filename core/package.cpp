@@ -92,7 +92,7 @@ static bool parse_modality_head(const json_reader & r, const json & mh, radz_pac
     if (!r.get_int(mh, w, "view", &view)) return false;
     if (view != pkg->image.width || view != pkg->image.height) {
         return r.fail("modality_head.view", "expected " + std::to_string(pkg->image.width) +
-                      " (image.size: the head sees the section 2 pixels), found " + std::to_string(view));
+                      " (image.width x image.height: the head sees the section 2 pixels), found " + std::to_string(view));
     }
     h.view = (int32_t) view;
     if (!r.get_number(mh, w, "p_other_max", &h.p_other_max)) return false;

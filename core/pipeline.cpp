@@ -270,7 +270,31 @@ bool pipeline_open(backend * be, const radz_package & pkg, const std::string & v
                                    {"image_feature", "text_feature", "anchor_feature"}, err)) {
         return false;
     }
+    pl->modality_graph.reset();
+    if (!pkg.modalities.empty()) {
+        pl->default_modality = pkg.modalities[0].id;
+    }
+    if (pkg.modality_head.present) {
+        const std::string & g = pkg.modality_head.graph;
+        if (!read_checked(pkg, reader, g, &bytes, err)) {
+            return false;
+        }
+        pl->modality_graph = be->open_graph(bytes.data(), bytes.size(), g, err);
+        if (!pl->modality_graph ||
+            !backend_graph_check_names(*pl->modality_graph, g, {"pixels"}, {"modality_logits", "ood_distance"}, err)) {
+            return false;
+        }
+    }
     return true;
+}
+
+bool pipeline_detect_modality(pipeline & pl, const float * pixels, int32_t n, std::vector<modality_detection> * out,
+                              std::string * err) {
+    out->clear();
+    if (!pl.modality_graph) {
+        return true;
+    }
+    return modality_detect(*pl.modality_graph, pl.pkg.modality_head, pixels, n, out, err);
 }
 
 bool pipeline_package_evidence(const radz_package & pkg, const package_variant_info & v, const pipeline_reader & reader,
@@ -664,56 +688,130 @@ bool pipeline_use_anchor_table(pipeline & pl, const anchor_table & table, std::s
 }
 
 bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint8_t * bytes, size_t size,
-                             const std::string & modality, bool keep_feature, results_image * out) {
-    const double t_start = now_ms();
+                             const std::string & modality_arg, bool keep_feature, results_image * out) {
+    const double      t_start  = now_ms();
+    const std::string explicit_modality = modality_arg == "auto" ? std::string() : modality_arg;
     out->sha256          = sha256_hex(bytes, size);
-    out->modality        = modality;
-    auto fail            = [&](const std::string & code, const std::string & msg) {
+    out->modality        = explicit_modality.empty() ? pl.default_modality : explicit_modality;
+    out->modality_source = explicit_modality.empty() ? "default" : "user";
+    out->detection.reset();
+    out->warning.clear();
+    out->dicom.reset();
+    auto fail = [&](const std::string & code, const std::string & msg) {
         out->error = results_error{code, msg};
         out->findings.clear();
         return false;
     };
     std::string e, code;
-    if (!pipeline_check_modality(pl, modality, &e)) {
+    if (!explicit_modality.empty() && !pipeline_check_modality(pl, explicit_modality, &e)) {
         return fail("model", name + ": " + e);
     }
     image_limits lim;
     lim.max_side       = pl.pkg.image.max_side;
     lim.max_file_bytes = pl.pkg.image.max_file_bytes;
-    image_header       hdr;
+    if (size > 0 && (uint64_t) size > lim.max_file_bytes) {
+        return fail("limits", name + ": file is " + std::to_string(size) + " bytes, larger than the limit of " +
+                                  std::to_string(lim.max_file_bytes));
+    }
+    // Section 2's pixels: a DICOM frame through the rules of dicom.h, any other image through
+    // image_preprocess. The detector sees these pixels, after any photometric correction.
     std::vector<float> pixels;
-    double             ms_decode = 0.0;
-    const double       t_img     = now_ms();
-    if (!image_preprocess(bytes, size, lim, pl.pkg.image.width, pl.pkg.image.height, &pixels, &hdr, &e, &code,
-                          &ms_decode)) {
-        return fail(code.empty() ? "decode" : code, name + ": " + e);
+    std::string        metadata_modality;
+    double             t_dec = 0.0;  // decode: from the start to the end of decoding
+    if (dicom_is_part10(bytes, size)) {
+        if (!pl.dicom_read) {
+            return fail("decode", name + ": a DICOM file, and this build reads none");
+        }
+        dicom_frame frame;
+        if (!pl.dicom_read(bytes, size, lim, &frame, &e, &code)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        out->dicom = results_dicom{dicom_trim(frame.modality), dicom_trim(frame.body_part)};
+        image_u8 grey;
+        if (!dicom_frame_grey(frame, lim, &grey, nullptr, &e, &code)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        t_dec = now_ms();  // a DICOM's grey levels are part of its decoding (the rules of dicom.h)
+        if (explicit_modality.empty()) {
+            std::vector<std::string> ids;
+            for (const auto & m : pl.pkg.modalities) {
+                ids.push_back(m.id);
+            }
+            if (!dicom_package_modality(frame.modality, frame.body_part, ids, &metadata_modality, &e)) {
+                return fail("model", name + ": " + e);
+            }
+        }
+        image_resize_area(grey, pl.pkg.image.width, pl.pkg.image.height, &pixels);
+        out->width  = grey.width;
+        out->height = grey.height;
+    } else {
+        image_header hdr;
+        double       ms_decode = 0.0;
+        if (!image_preprocess(bytes, size, lim, pl.pkg.image.width, pl.pkg.image.height, &pixels, &hdr, &e, &code,
+                              &ms_decode)) {
+            return fail(code.empty() ? "decode" : code, name + ": " + e);
+        }
+        t_dec       = t_start + ms_decode;
+        out->width  = hdr.width;
+        out->height = hdr.height;
     }
-    out->width         = hdr.width;
-    out->height        = hdr.height;
     const double t_pre = now_ms();
-    const double t_dec = t_img + ms_decode;  // decode: from the start to the end of decoding
 
-    std::vector<float> feature;
-    double             ms_vision = 0.0, ms_decoder = 0.0;
-    if (!pipeline_image_features(pl, modality, pixels.data(), 1, &feature, &ms_vision, &ms_decoder, &e)) {
+    // Which modality, and whether the image is one at all (section 11).
+    std::vector<modality_detection> dets;
+    if (!pipeline_detect_modality(pl, pixels.data(), 1, &dets, &e)) {
         return fail("inference", name + ": " + e);
     }
-    const double t_inf = now_ms();
-    std::vector<finding_score> scores;
-    if (!scoring_score_image(pl.anchors, modality, feature.data(), feature.size(), &scores, &e)) {
-        return fail("inference", name + ": " + e);
+    const modality_detection det = dets.empty() ? modality_detection() : dets[0];
+    const double             t_det = now_ms();
+    modality_choice          ch    = modality_choose(pl.pkg, explicit_modality, metadata_modality, det);
+    if (ch.source == "default") {
+        ch.modality = pl.default_modality;
+    }
+    out->modality        = ch.modality;
+    out->modality_source = ch.source;
+    out->warning         = ch.warning;
+    if (det.available) {
+        results_detection rd;
+        rd.modality = det.modality;
+        for (size_t i = 0; i < det.modalities.size(); i++) {
+            rd.probabilities.emplace_back(det.modalities[i], det.probabilities[i]);
+        }
+        rd.other    = det.p_other;
+        rd.distance = det.distance;
+        rd.contrast = det.contrast;
+        rd.verdict  = det.rejected ? "rejected" : "pass";
+        rd.reason   = det.reason;
+        rd.message  = det.rejected ? modality_rejection_message(pl.pkg, det) : std::string();
+        out->detection = rd;
+    }
+    if (!pipeline_check_modality(pl, ch.modality, &e)) {
+        return fail("model", name + ": " + e);
     }
     out->findings.clear();
-    for (const auto & s : scores) {
-        out->findings.push_back(scoring_result_entry(s));
-    }
-    if (keep_feature) {
-        out->feature = feature;
+    double ms_vision = 0.0, ms_decoder = 0.0, t_inf = t_det;
+    if (!det.rejected || pl.score_rejected) {
+        std::vector<float> feature;
+        if (!pipeline_image_features(pl, ch.modality, pixels.data(), 1, &feature, &ms_vision, &ms_decoder, &e)) {
+            return fail("inference", name + ": " + e);
+        }
+        t_inf = now_ms();
+        std::vector<finding_score> scores;
+        if (!scoring_score_image(pl.anchors, ch.modality, feature.data(), feature.size(), &scores, &e)) {
+            return fail("inference", name + ": " + e);
+        }
+        for (const auto & s : scores) {
+            out->findings.push_back(scoring_result_entry(s));
+        }
+        if (keep_feature) {
+            out->feature = feature;
+        }
     }
     const double    t_end = now_ms();
     results_timings t;
     t.decode          = t_dec - t_start;
     t.preprocess      = t_pre - t_dec;
+    t.detect          = t_det - t_pre;
     t.vision          = ms_vision;
     t.decoder         = ms_decoder;
     t.score           = t_end - t_inf;
@@ -727,7 +825,8 @@ bool pipeline_classify_file(pipeline & pl, const std::string & path, const std::
                             bool keep_feature, results_image * out) {
     *out          = results_image();
     out->file     = path;
-    out->modality = modality;
+    out->modality = (modality.empty() || modality == "auto") ? pl.default_modality : modality;
+    out->modality_source = (modality.empty() || modality == "auto") ? "default" : "user";
     uint64_t size = 0;
     std::vector<uint8_t> bytes;
     std::string          e;
@@ -767,7 +866,7 @@ int32_t pipeline_classify_files(pipeline & pl, const std::vector<std::string> & 
 results_doc pipeline_results_doc(const pipeline & pl, const std::string & program_name, const std::string & build) {
     results_doc  doc;
     backend_info bi                 = pl.be->info();
-    doc.schema_version              = 1;
+    doc.schema_version              = 2;
     doc.program_name                = program_name;
     doc.program_version             = RADZ_VERSION;
     doc.program_build               = build;

@@ -14,7 +14,9 @@
 
 #include "anchor_table.h"
 #include "backend.h"
+#include "dicom.h"
 #include "evidence.h"
+#include "modality.h"
 #include "package.h"
 #include "progress.h"
 #include "results.h"
@@ -50,6 +52,16 @@ struct pipeline {
     evidence_variant                                 evidence;   // the variant's evidence (version 1)
     std::string                                      anchors_source = "package"; // or the table file's name
     std::string                                      anchors_sha256;
+    // Image inputs (section 2). dicom_read: the front end's DICOM reader (native GDCM, the
+    // web's JS reader); null: DICOM files are refused. With an automatic modality ("" or
+    // "auto") the modality is, in this order (modality_choose): the DICOM's tags
+    // (dicom_package_modality), then the detector (modality_graph), then default_modality.
+    dicom_reader                                     dicom_read;
+    std::string                                      default_modality = "cxr";
+    // The modality detector and gate (section 11; null for a package of version 0 or 1), and
+    // whether an image the gate rejects is scored anyway (the user's "score anyway").
+    std::unique_ptr<backend_graph>                   modality_graph;
+    bool                                             score_rejected = false;
 };
 
 // Opens `variant_name` ("" = the default) of a package loaded with package_load (or parsed
@@ -133,8 +145,19 @@ bool pipeline_findings_replace(pipeline & pl, const pipeline_finding_ref & old, 
 // table equal to the current one changes nothing.
 bool pipeline_use_anchor_table(pipeline & pl, const anchor_table & table, std::string * err);
 
+// Runs the modality head on N images' pixels (section 11); an empty result when the package has
+// no head.
+bool pipeline_detect_modality(pipeline & pl, const float * pixels, int32_t n, std::vector<modality_detection> * out,
+                              std::string * err);
+
 // Scores one image file's bytes (`name` names it in errors and in the result). On failure the
-// result carries `error` (code read, limits, decode, inference) and the function returns false.
+// result carries `error` (code read, limits, decode, model, inference) and the function returns
+// false. `modality` "" or "auto" chooses it automatically (the order at pipeline::dicom_read;
+// out->modality and out->modality_source say which and why); a DICOM file (dicom_is_part10)
+// goes through pl.dicom_read and dicom_frame_grey, its Modality and Body Part Examined tags into
+// out->dicom. With a modality head, out->detection carries the detector's view and the gate's
+// verdict; an image the gate rejects is not scored (findings empty, the function returns true)
+// unless pl.score_rejected.
 bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint8_t * bytes, size_t size,
                              const std::string & modality, bool keep_feature, results_image * out);
 

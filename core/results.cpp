@@ -60,6 +60,11 @@ std::string results_to_json(const results_doc & d) {
             }
             s += ",\n      \"warning\": " + (im.warning.empty() ? std::string("null") : json_string(im.warning));
         }
+        if (im.dicom) {
+            const auto text = [](const std::string & v) { return v.empty() ? std::string("null") : json_string(v); };
+            s += ",\n      \"dicom\": {\"modality\": " + text(im.dicom->modality) + ", \"body_part_examined\": " +
+                 text(im.dicom->body_part) + "}";
+        }
         if (im.width && im.height) {
             s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
         }
@@ -88,7 +93,8 @@ std::string results_to_json(const results_doc & d) {
             const results_timings & t = *im.timings_ms;
             s += ",\n      \"timings_ms\": {\"decode\": " + json_number(t.decode) + ", \"preprocess\": " + json_number(t.preprocess) +
                  ", \"vision\": " + json_number(t.vision) + ", \"decoder\": " + json_number(t.decoder) +
-                 ", \"score\": " + json_number(t.score) + ", \"total\": " + json_number(t.total) + "}";
+                 ", \"score\": " + json_number(t.score) + ", \"total\": " + json_number(t.total) +
+                 (d.schema_version >= 2 ? ", \"detect\": " + json_number(t.detect) : std::string()) + "}";
         }
         if (im.error) {
             s += ",\n      \"error\": {\"code\": " + json_string(im.error->code) + ", \"message\": " + json_string(im.error->message) + "}";
@@ -297,6 +303,16 @@ bool results_parse(const std::string & text, const std::string & name, results_d
         if (!get_opt_string(r, im, w, "sha256", &ri.sha256)) return false;
         if (!r.get_string(im, w, "modality", &ri.modality)) return false;
         if (d.schema_version >= 2 && !parse_image_v2(r, im, w, &ri)) return false;
+        if (im.contains("dicom") && !im["dicom"].is_null()) {
+            const json * dj = nullptr;
+            if (!r.get_object(im, w, "dicom", &dj)) return false;
+            std::optional<std::string> dm, db;
+            if (!get_opt_string(r, *dj, w + ".dicom", "modality", &dm) ||
+                !get_opt_string(r, *dj, w + ".dicom", "body_part_examined", &db)) {
+                return false;
+            }
+            ri.dicom = results_dicom{dm.value_or(""), db.value_or("")};
+        }
         if (im.contains("width") || im.contains("height")) {
             std::optional<int32_t> wd, ht;
             if (!get_opt_int32(r, im, w, "width", &wd) || !get_opt_int32(r, im, w, "height", &ht)) return false;
@@ -345,7 +361,8 @@ bool results_parse(const std::string & text, const std::string & name, results_d
             const std::string wt = w + ".timings_ms";
             if (!r.get_number(*t, wt, "decode", &rt.decode) || !r.get_number(*t, wt, "preprocess", &rt.preprocess) ||
                 !r.get_number(*t, wt, "vision", &rt.vision) || !r.get_number(*t, wt, "decoder", &rt.decoder) ||
-                !r.get_number(*t, wt, "score", &rt.score) || !r.get_number(*t, wt, "total", &rt.total)) {
+                !r.get_number(*t, wt, "score", &rt.score) || !r.get_number(*t, wt, "total", &rt.total) ||
+                (d.schema_version >= 2 && !r.get_number(*t, wt, "detect", &rt.detect))) {
                 return false;
             }
             ri.timings_ms = rt;

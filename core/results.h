@@ -23,6 +23,7 @@ struct results_finding {
 
 struct results_timings {
     double decode = 0.0, preprocess = 0.0, vision = 0.0, decoder = 0.0, score = 0.0, total = 0.0;
+    double detect = 0.0;  // version 2: the modality head (section 11)
 };
 
 struct results_error {
@@ -43,11 +44,17 @@ struct results_detection {
     std::string message;                                    // "" (pass), or the one-line rejection
 };
 
+// The two header attributes of a DICOM input written out (nothing else of its header is).
+struct results_dicom {
+    std::string modality;   // (0008,0060), "" when absent (written as null)
+    std::string body_part;  // (0018,0015) Body Part Examined, "" when absent (null)
+};
+
 struct results_image {
     std::string file;
     std::optional<std::string> sha256;  // null only if the file could not be read
     std::string modality;               // the modality scored (a rejected image: the detector's guess)
-    std::string modality_source;        // version 2: "user", "metadata", "detector" or "default"
+    std::string modality_source = "default"; // version 2: "user", "metadata", "detector" or "default"
     std::optional<results_detection> detection;  // version 2: null when the package has no detector
     std::string warning;                // version 2: "" <-> null; e.g. the chosen and detected modality disagree
     std::optional<int32_t> width;       // present if decoded
@@ -57,6 +64,7 @@ struct results_image {
                                             // when the gate rejected the image and it was not scored
     std::optional<results_timings> timings_ms;
     std::optional<results_error> error;
+    std::optional<results_dicom> dicom;  // DICOM inputs only (optional key, version 1)
 };
 
 struct results_doc {

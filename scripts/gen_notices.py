@@ -41,7 +41,20 @@ NPM = [
     ("onnxruntime-node", "the native CLI and desktop app: its libonnxruntime.so.1 (ONNX Runtime 1.30) is loaded at "
                          "run time (dlopen) to run the model's graphs; the C API headers compiled in are ONNX "
                          "Runtime's too (scripts/setup.sh, third_party/onnxruntime/include)"),
+    ("dicom-parser", "the web page: web-dist/dicom/dicomParser.min.js parses DICOM files (web/page/dicom_worker.js), "
+                     "loaded only when a DICOM file is opened"),
+    ("@cornerstonejs/codec-charls", "the web page: web-dist/dicom/charlswasm_decode.js/.wasm (CharLS in WebAssembly) "
+                                    "decodes JPEG-LS frames of DICOM files"),
+    ("@cornerstonejs/codec-openjpeg", "the web page: web-dist/dicom/openjpegwasm_decode.js/.wasm (OpenJPEG in "
+                                      "WebAssembly) decodes JPEG 2000 frames of DICOM files"),
+    ("jpeg-lossless-decoder-js", "the web page: web-dist/dicom/lossless.js decodes lossless JPEG frames of DICOM "
+                                 "files"),
 ]
+
+# npm packages that ship neither a licence file nor a copyright line in their sources: the
+# copyright line of the LICENSE of a package from the same repository (package.json
+# "repository" URL), which the generator checks is the same.
+NPM_COPYRIGHT_FROM = {"@cornerstonejs/codec-openjpeg": "@cornerstonejs/codec-charls"}
 
 # Debian packages that ship: (package, where it is used, DEP-5 "Files" entries to keep or None
 # for the whole copyright file).
@@ -61,6 +74,10 @@ DEBIAN = [
                      "statically", None),
     ("libsdl2-2.0-0", "the desktop app (radz-app): SDL2, linked dynamically (windows, input, OpenGL context)", None),
     ("libgl1", "the desktop app (radz-app): libGL (GLVND), linked dynamically", None),
+    ("libgdcm3.0", "the native CLI and desktop app: GDCM reads DICOM files and decodes their compressed frames "
+                   "(native/dicom_gdcm.cpp), linked dynamically", None),
+    ("libcharls2", "the native CLI and desktop app: CharLS, GDCM's JPEG-LS codec, linked dynamically", None),
+    ("libopenjp2-7", "the native CLI and desktop app: OpenJPEG, GDCM's JPEG 2000 codec, linked dynamically", None),
 ]
 
 # The data the model was trained and evaluated on, and the model itself. The wording follows
@@ -141,6 +158,16 @@ def npm_copyright(pkg_dir: str) -> str:
                 m = re.search(r"Copyright \(c\) [^\n.]+\.?", head)
                 if m:
                     return m.group(0).rstrip(".") + "."
+    name = os.path.relpath(pkg_dir, os.path.join(REPO, "node_modules"))
+    sibling = NPM_COPYRIGHT_FROM.get(name)
+    if sibling:
+        sib_dir = os.path.join(REPO, "node_modules", sibling)
+        repo_of = lambda d: (json.loads(read_text(os.path.join(d, "package.json"))).get("repository") or {}).get("url")  # noqa: E731
+        if repo_of(sib_dir) != repo_of(pkg_dir) or not repo_of(pkg_dir):
+            raise NoticeError(f"node_modules/{name}: its repository differs from {sibling}'s; no copyright line")
+        m = re.search(r"Copyright \(c\) [^\n]+", read_text(os.path.join(sib_dir, "LICENSE")))
+        if m:
+            return m.group(0).strip() + f" (the copyright line of {sibling}, from the same repository)"
     raise NoticeError(f"{pkg_dir}: no licence file and no 'Copyright (c)' line in lib/ or dist/")
 
 

@@ -12,6 +12,19 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
     target_link_libraries(test_pipeline PRIVATE radz_native)
     target_compile_definitions(test_pipeline PRIVATE RADZ_TEST_PACKAGE="${RADZ_TEST_PACKAGE}")
 
+    # The DICOM test files (tests/data/dicom/, scripts/make_dicom_testdata.py) through the native
+    # GDCM reader and the core's rules, against the expected grey images of a second route.
+    radz_add_test(test_dicom_files)
+    target_link_libraries(test_dicom_files PRIVATE radz_native)
+
+    # radz classify on the DICOM files: modality from the tags, errors, no header text written
+    # out, the same feature as the source PNG for lossless files.
+    add_test(NAME test_cli_dicom
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_dicom.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE}
+                     ${CMAKE_CURRENT_BINARY_DIR}/test_cli_dicom_work ${CMAKE_CURRENT_SOURCE_DIR}/data/dicom
+                     ${CMAKE_SOURCE_DIR}/../shared/data/nih1000/images/00000001_000.png)
+    set_tests_properties(test_cli_dicom PROPERTIES TIMEOUT 600)
+
     # The commands' option table (native/cli/cli_options.h) and the common options' checks.
     radz_add_test(test_cli_options ${CMAKE_SOURCE_DIR}/native/cli/cli_options.cpp
                   ${CMAKE_SOURCE_DIR}/native/cli/cli_common.cpp)

@@ -271,13 +271,13 @@ TEST_CASE("evidence: results documents carry no_signal (schema version 1) and st
     nodule.no_signal = true;
     im.findings = {nodule, {"Effusion", "Effusion", 0.2, 0.5, 0.62, true, "package"}};
     d.images.push_back(im);
-    CHECK(d.schema_version == 1);
+    CHECK(d.schema_version == 2);
     std::string err;
     const std::string text = results_to_json(d);
     CHECK(text.find("\"no_signal\": true") != std::string::npos);
     results_doc e;
     REQUIRE(results_parse(text, "r.json", &e, &err));
-    CHECK(e.schema_version == 1);
+    CHECK(e.schema_version == 2);
     CHECK(e.images[0].findings[0].no_signal);
     CHECK_FALSE(e.images[0].findings[1].no_signal);
     CHECK(e.images[0].findings[0].probability == 0.500025);  // the numbers stay in the document

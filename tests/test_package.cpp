@@ -175,8 +175,8 @@ TEST_CASE("files: missing, size and sha256 mismatches name the file") {
 
 TEST_CASE("format, version and required keys") {
     fake_package fp;
-    fp.manifest["format_version"] = 2;
-    CHECK(fp.load_error() == "manifest.json: format_version: expected 0 or 1, found 2 (this reader knows versions 0 and 1)");
+    fp.manifest["format_version"] = 3;
+    CHECK(fp.load_error() == "manifest.json: format_version: expected 0, 1 or 2, found 3 (this reader knows versions 0 to 2)");
     fp.manifest["format_version"] = 0;
     fp.manifest["format"] = "something-else";
     CHECK(fp.load_error() == "manifest.json: format: expected \"radz-model-package\", found \"something-else\"");
@@ -336,4 +336,44 @@ TEST_CASE("format version 1: the evidence file is required, with its role") {
     REQUIRE(package_load(fp.dir, &pkg, &err));
     CHECK(pkg.format_version == 1);
     CHECK(pkg.evidence_file == "evidence.json");
+}
+
+TEST_CASE("format version 2: the modality head is required, with its role, classes and thresholds") {
+    fake_package fp;
+    fp.add_file("evidence.json", "evidence", std::string("{}"));
+    fp.manifest["format_version"] = 2;
+    fp.manifest["evidence"]       = { { "file", "evidence.json" } };
+    CHECK(fp.load_error() == "manifest.json: missing key 'modality_head'");
+    fp.add_file("modality.onnx", "modality", std::string("modality graph"));
+    fp.manifest["modality_head"] = { { "graph", "modality.onnx" }, { "classes", { "mri", "cxr", "other" } },
+                                     { "view", 64 }, { "p_other_max", 0.5 }, { "distance_max", 97.5 },
+                                     { "min_contrast", 0.01 }, { "strong_disagreement", 0.9 } };
+    radz_package pkg;
+    std::string  err;
+    fp.write_manifest();
+    REQUIRE(package_load(fp.dir, &pkg, &err));
+    CHECK(pkg.format_version == 2);
+    CHECK(pkg.modality_head.present);
+    CHECK(pkg.modality_head.classes == std::vector<std::string>{ "mri", "cxr", "other" });
+    CHECK(pkg.modality_head.distance_max == 97.5);
+
+    ojson h = fp.manifest["modality_head"];
+    fp.manifest["modality_head"]["classes"] = { "cxr", "mri" };
+    CHECK(fp.load_error() == "manifest.json: modality_head.classes: expected the package's modalities then \"other\", "
+                             "found an array");
+    fp.manifest["modality_head"]["classes"] = { "cxr", "ct", "other" };
+    CHECK(fp.load_error() == "manifest.json: modality_head.classes[1]: 'ct' is not a modality of this package");
+    fp.manifest["modality_head"]["classes"] = { "cxr", "other" };
+    CHECK(fp.load_error() == "manifest.json: modality_head.classes: expected every modality of the package (2) then "
+                             "\"other\", found 1 modalities");
+    fp.manifest["modality_head"] = h;
+    fp.manifest["modality_head"]["view"] = 128;
+    CHECK(fp.load_error() == "manifest.json: modality_head.view: expected 64 (image.width x image.height: the head sees "
+                             "the section 2 pixels), found 128");
+    fp.manifest["modality_head"] = h;
+    fp.manifest["modality_head"]["distance_max"] = -1;
+    CHECK(fp.load_error() == "manifest.json: modality_head.distance_max: expected a number > 0");
+    fp.manifest["modality_head"] = h;
+    fp.manifest["modality_head"]["graph"] = "README.md";
+    CHECK(fp.load_error() == "manifest.json: modality_head.graph: 'README.md' has role \"doc\" in files, expected \"modality\"");
 }

@@ -108,9 +108,38 @@ TEST_CASE("results: missing keys and bad values are named") {
     CHECK(err == "a.json: images[0]: missing key 'findings'");
 
     j = nlohmann::ordered_json::parse(text);
-    j["schema_version"] = 2;
+    j["schema_version"] = 3;
     CHECK_FALSE(results_parse(j.dump(), "a.json", &e, &err));
-    CHECK(err == "a.json: schema_version: expected 0 or 1, found 2 (this reader knows versions 0 and 1)");
+    CHECK(err == "a.json: schema_version: expected 0, 1 or 2, found 3 (this reader knows versions 0 to 2)");
+
+    j = nlohmann::ordered_json::parse(text);   // version 2 keys are required in version 2
+    j["images"][0].erase("modality_source");
+    CHECK_FALSE(results_parse(j.dump(), "a.json", &e, &err));
+    CHECK(err == "a.json: images[0]: missing key 'modality_source'");
+
+    j = nlohmann::ordered_json::parse(text);
+    j["images"][0]["detection"] = {{"modality", "cxr"}, {"probabilities", {{"cxr", 0.7}, {"mri", 0.2}}}, {"other", 0.1},
+                                   {"distance", 3.5}, {"contrast", 0.2}, {"verdict", "maybe"}, {"reason", nullptr},
+                                   {"message", nullptr}};
+    CHECK_FALSE(results_parse(j.dump(), "a.json", &e, &err));
+    CHECK(err == "a.json: images[0].detection.verdict: expected pass or rejected, found \"maybe\"");
+    j["images"][0]["detection"]["verdict"] = "rejected";
+    CHECK_FALSE(results_parse(j.dump(), "a.json", &e, &err));
+    CHECK(err == "a.json: images[0].detection: reason and message are given exactly when the verdict is rejected");
+    j["images"][0]["detection"]["reason"]  = "other";
+    j["images"][0]["detection"]["message"] = "not a chest X-ray or brain MRI (...)";
+    REQUIRE(results_parse(j.dump(), "a.json", &e, &err));
+    CHECK(e.images[0].detection->verdict == "rejected");
+    CHECK(e.images[0].detection->probabilities[1].first == "mri");
+    {
+        results_doc back;  // written and read back: the same text
+        REQUIRE(results_parse(results_to_json(e), "b.json", &back, &err));
+        CHECK(results_to_json(back) == results_to_json(e));
+        CHECK(results_to_json(e).find("\"verdict\": \"rejected\", \"reason\": \"other\"") != std::string::npos);
+    }
+    j["images"][0]["detection"]["other"] = 0.3;  // 0.7 + 0.2 + 0.3 != 1
+    CHECK_FALSE(results_parse(j.dump(), "a.json", &e, &err));
+    CHECK(err == "a.json: images[0].detection: probabilities and other do not sum to 1");
 
     j = nlohmann::ordered_json::parse(text);
     j["images"][0]["findings"][1]["probability"] = 1.5;

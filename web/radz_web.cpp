@@ -10,6 +10,7 @@
 // Module.radzFiles (path -> Uint8Array) and puts the image to classify in Module.radzInput; the
 // core checks every package file's size and sha256 against the manifest before using it.
 #include "backend_ortweb.h"
+#include "dicom_web.h"
 #include "package.h"
 #include "pipeline.h"
 #include "results.h"
@@ -128,6 +129,7 @@ EMSCRIPTEN_KEEPALIVE const char * radz_web_open(const char * manifest_text, cons
     if (!pipeline_open(s.be.get(), s.pkg, variant, reader, pl.get(), &err)) {
         return fail(err);
     }
+    dicom_web_use(*pl);
     s.pl = std::move(pl);
     return ret({{"ok", true}});
 }

@@ -23,7 +23,7 @@ static const char * const HELP =
     "  --ep NAME            execution provider: @EP@ (default: the last one used)\n"
     "  --ort-lib FILE       ONNX Runtime library (default: $RADZ_ORT_LIB, else node_modules')\n"
     "  --threads N          intra-op threads\n"
-    "  --modality ID        modality of the images opened (default cxr)\n"
+    "  --modality ID        modality of the images opened: cxr, mri or auto (default: detected)\n"
     "  --image FILE         an image to open (repeatable; same as a plain argument)\n"
     "  --list FILE          open the images (or folders) listed in FILE, one per line ('-': standard\n"
     "                       input; blank lines and lines starting with '#' skipped)\n"

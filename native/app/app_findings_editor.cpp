@@ -72,7 +72,8 @@ void draw_findings_window(app_state & a) {
         return;
     }
     if (a.edit_modality.empty() || !package_modality_find(a.pkg, a.edit_modality)) {
-        a.edit_modality = a.modality;
+        a.edit_modality = package_modality_find(a.pkg, a.modality) || a.pkg.modalities.empty() ? a.modality
+                                                                                               : a.pkg.modalities[0].id;
     }
     ImGui::SetNextItemWidth(200);
     if (ImGui::BeginCombo("modality", modality_display(a, a.edit_modality).c_str())) {

@@ -95,7 +95,7 @@ static void draw_no_signal_row(app_state & a, const app_image & im, const result
     ImGui::PopID();
     const bool   hovered = ImGui::IsItemHovered();
     const ImVec2 q       = ImGui::GetItemRectMax();
-    const int32_t idx    = anchor_table_find(a.anchors, im.modality, f.id);
+    const int32_t idx    = anchor_table_find(a.anchors, im.result.modality, f.id);
     if (idx >= 0 && a.anchors.findings[idx].has_evidence) {
         ImGui::SameLine();
         ImGui::TextDisabled("%s%s", f.calibrated ? "" : "uncalibrated; ",
@@ -105,6 +105,49 @@ static void draw_no_signal_row(app_state & a, const app_image & im, const result
         finding_tooltip(a, im, f);
     }
     a.no_signal_rows.push_back({f.id, f.display, f.probability, f.calibrated, p, q, 0.0f, 0});
+}
+
+// Which modality was scored and why; the gate's verdict. False when the image was rejected and
+// not scored: the panel then shows the reason and a "Score anyway" button, no bars.
+static bool draw_modality_verdict(app_state & a, app_image & im) {
+    const results_image & r = im.result;
+    const bool rejected = r.detection && r.detection->verdict == "rejected";
+    a.verdict_text.clear();
+    if (rejected) {
+        a.verdict_text = r.detection->message;
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(COLOR_WARN, "%s", r.detection->message.c_str());
+        ImGui::PopTextWrapPos();
+        if (r.findings.empty()) {
+            ImGui::TextDisabled("No findings are shown for an image the model was not made for.");
+            if (ImGui::Button("Score anyway")) {
+                im.score_anyway = true;
+                classify_queue(a, {im.id});
+            }
+            return false;
+        }
+        ImGui::TextDisabled("scored anyway, at your request: the numbers below mean little");
+    }
+    std::string why = r.modality_source == "user"       ? "your choice"
+                      : r.modality_source == "metadata" ? "DICOM tags"
+                      : r.modality_source == "default"  ? "default: the package has no detector"
+                                                        : "detected";
+    if (r.detection && r.modality_source == "detector") {
+        for (const auto & p : r.detection->probabilities) {
+            if (p.first == r.modality) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, ", P %.2f", p.second);
+                why += buf;
+            }
+        }
+    }
+    ImGui::TextDisabled("scored as %s (%s)", modality_display(a, r.modality).c_str(), why.c_str());
+    if (!r.warning.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(COLOR_WARN, "%s", r.warning.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    return true;
 }
 
 void draw_findings_panel(app_state & a) {
@@ -118,19 +161,22 @@ void draw_findings_panel(app_state & a) {
     if (a.selected < 0 || a.selected >= (int32_t) a.images.size()) {
         return;
     }
-    const app_image & im = a.images[a.selected];
+    app_image & im = a.images[a.selected];
     if (im.state != image_state::done) {
         ImGui::TextDisabled("%s", im.state == image_state::queued ? "waiting for the model..." : state_name(im.state));
         return;
     }
+    if (!draw_modality_verdict(a, im)) {
+        return;  // rejected by the gate: no bars
+    }
     std::vector<const results_finding *> order, normal, no_signal;
     for (const auto & f : im.result.findings) {
-        const int32_t idx       = anchor_table_find(a.anchors, im.modality, f.id);
+        const int32_t idx       = anchor_table_find(a.anchors, im.result.modality, f.id);
         const bool    is_normal = idx >= 0 && a.anchors.findings[idx].kind == "normal";
         (f.no_signal ? no_signal : is_normal ? normal : order).push_back(&f);
     }
     ImGui::TextDisabled("%s: %zu findings, sorted; 50%% is each one's operating point",
-                        modality_display(a, im.modality).c_str(), order.size() + normal.size());
+                        modality_display(a, im.result.modality).c_str(), order.size() + normal.size());
     ImGui::BeginChild("bars", ImVec2(0, 0), false);
     auto by_prob = [](const results_finding * x, const results_finding * y) { return x->probability > y->probability; };
     std::stable_sort(order.begin(), order.end(), by_prob);

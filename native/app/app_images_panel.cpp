@@ -45,6 +45,9 @@ void draw_images_panel(app_state & a) {
     ImGui::EndDisabled();
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::BeginCombo("##modality", ("new images: " + modality_display(a, a.modality)).c_str())) {
+        if (ImGui::Selectable("Auto-detect", a.modality == "auto")) {
+            a.modality = "auto";
+        }
         for (const auto & m : a.pkg.modalities) {
             if (ImGui::Selectable(m.display.c_str(), m.id == a.modality)) {
                 a.modality = m.id;
@@ -115,6 +118,10 @@ void draw_image_panel(app_state & a) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(130);
     if (ImGui::BeginCombo("##image_modality", modality_display(a, im.modality).c_str())) {
+        if (ImGui::Selectable("Auto-detect", im.modality == "auto") && im.modality != "auto") {
+            im.modality = "auto";
+            classify_queue(a, {im.id});
+        }
         for (const auto & m : a.pkg.modalities) {
             if (ImGui::Selectable(m.display.c_str(), m.id == im.modality) && m.id != im.modality) {
                 im.modality = m.id;

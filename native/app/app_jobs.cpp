@@ -15,12 +15,13 @@ void classify_queue(app_state & a, const std::vector<uint64_t> & ids) {
     struct item {
         uint64_t    id;
         std::string path, modality;
+        bool        score_anyway;
     };
     std::vector<item> items;
     for (uint64_t id : ids) {
         if (app_image * im = image_by_id(a, id)) {
             im->state = image_state::queued;
-            items.push_back({id, im->path, im->modality});
+            items.push_back({id, im->path, im->modality, im->score_anyway});
         }
     }
     if (items.empty()) {
@@ -33,7 +34,9 @@ void classify_queue(app_state & a, const std::vector<uint64_t> & ids) {
         }
         for (size_t i = 0; i < items.size(); ++i) {
             results_image r;
+            s.pl.score_rejected = items[i].score_anyway;
             pipeline_classify_file(s.pl, items[i].path, items[i].modality, true, &r);
+            s.pl.score_rejected = false;
             const uint64_t id = items[i].id;
             w.post([ap, id, r]() {
                 if (app_image * im = image_by_id(*ap, id)) {

@@ -1,5 +1,6 @@
 #include "app_session.h"
 
+#include "dicom_gdcm.h"
 #include "file_io.h"
 
 #include <fcntl.h>
@@ -30,6 +31,7 @@ static bool session_open_on(app_session * s, const std::string & ep, const ancho
     if (!pipeline_open(s->be.get(), s->pkg, s->opt.variant, nullptr, &s->pl, err)) {
         return false;
     }
+    s->pl.dicom_read = dicom_gdcm_read;
     return !keep_anchors || pipeline_use_anchor_table(s->pl, *keep_anchors, err);
 }
 

@@ -11,7 +11,7 @@ struct app_settings {
     std::string model_dir;
     std::string variant;
     std::string ep = "auto";
-    std::string modality = "cxr";
+    std::string modality = "auto";
     int32_t     window_x = -1, window_y = -1;  // -1: centred
     int32_t     window_w = 1280, window_h = 800;
 };

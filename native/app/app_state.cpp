@@ -24,6 +24,9 @@ app_image * image_by_id(app_state & a, uint64_t id) {
 }
 
 std::string modality_display(const app_state & a, const std::string & id) {
+    if (id == "auto" || id.empty()) {
+        return "Auto-detect";
+    }
     const package_modality * m = package_modality_find(a.pkg, id);
     return m ? m->display : id;
 }
@@ -39,7 +42,7 @@ void rescore(app_state & a, app_image & im) {
     }
     std::vector<finding_score> scores;
     std::string                err;
-    if (!scoring_score_image(a.anchors, im.modality, im.result.feature.data(), im.result.feature.size(), &scores,
+    if (!scoring_score_image(a.anchors, im.result.modality, im.result.feature.data(), im.result.feature.size(), &scores,
                              &err)) {
         im.state        = image_state::failed;
         im.result.error = results_error{"model", im.path + ": " + err};

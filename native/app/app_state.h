@@ -27,7 +27,8 @@ enum class image_state { queued, done, failed, cancelled };
 struct app_image {
     uint64_t      id = 0;
     std::string   path;
-    std::string   modality;
+    std::string   modality;              // as asked: "auto" or a modality id; the one scored is result.modality
+    bool          score_anyway = false;  // score it even when the modality gate rejects it
     image_state   state = image_state::queued;
     results_image result;  // when done or failed
 };
@@ -108,6 +109,7 @@ struct app_state {
     ImVec2        image_min, image_max;
     std::vector<bar_record> bars;
     std::vector<bar_record> no_signal_rows;  // findings listed apart, without a bar or a percentage
+    std::string             verdict_text;    // the gate's rejection shown for the selected image ("" if none)
     bool          about_drawn = false;  // the About window's texts were drawn in the last frame
     ImVec2        about_min, about_max;
 };

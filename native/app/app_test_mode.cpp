@@ -43,6 +43,13 @@ bool write_layout(const app_state & a, const std::string & path, int32_t fb_w, i
     for (const auto & b : a.no_signal_rows) {
         j["no_signal"].push_back({{"id", b.id}, {"display", b.display}, {"row", rect(b.track_min, b.track_max)}});
     }
+    if (a.image_drawn && a.selected >= 0) {  // the selected image's modality and the gate's verdict
+        const results_image & r = a.images[a.selected].result;
+        j["modality"]        = r.modality;
+        j["modality_source"] = r.modality_source;
+        j["verdict"]         = r.detection ? nlohmann::json(r.detection->verdict) : nlohmann::json(nullptr);
+        j["verdict_text"]    = a.verdict_text;
+    }
     if (a.about_drawn) {
         j["about"]                   = rect(a.about_min, a.about_max);
         j["about"]["licence_sha256"] = sha256_hex((const uint8_t *) app_about_licence, app_about_licence_size);

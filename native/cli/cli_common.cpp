@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include "dicom_gdcm.h"
 #include "ort_providers.h"
 
 #include <unistd.h>
@@ -110,7 +111,11 @@ bool cli_session_open(const cli_common & opt, bool quiet, cli_session * s, std::
         std::fprintf(stderr, "radz: execution provider %s%s%s, %d threads (%s)\n", bi.execution_provider.c_str(),
                      bi.adapter.empty() ? "" : " on ", bi.adapter.c_str(), bi.threads, others.c_str());
     }
-    return pipeline_open(s->be.get(), s->pkg, opt.variant, nullptr, &s->pl, err);
+    if (!pipeline_open(s->be.get(), s->pkg, opt.variant, nullptr, &s->pl, err)) {
+        return false;
+    }
+    s->pl.dicom_read = dicom_gdcm_read;
+    return true;
 }
 
 bool cli_stderr_is_tty() {

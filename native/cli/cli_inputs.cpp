@@ -1,5 +1,7 @@
 #include "cli_inputs.h"
 
+#include "dicom.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -76,11 +78,11 @@ void walk_folder(const fs::path & dir, cli_inputs * in, std::vector<std::string>
             subdirs.push_back(p);
             continue;
         }
-        if (!cli_inputs_is_image_name(name)) {
-            continue;
-        }
         std::error_code   e2;
         const fs::file_status st = it->status(e2);  // follows a symbolic link
+        if (!cli_inputs_is_image_name(name) && !(fs::is_regular_file(st) && cli_inputs_is_dicom_file(p.string()))) {
+            continue;
+        }
         if (fs::is_regular_file(st)) {
             found->push_back(p.string());
         } else if (fs::is_symlink(link) && (e2 || !fs::exists(st))) {
@@ -108,7 +110,16 @@ bool cli_inputs_is_image_name(const std::string & name) {
     std::string ext = name.substr(dot + 1);
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char) std::tolower(c); });
     return ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "jpe" || ext == "jfif" || ext == "bmp" ||
-           ext == "dib";
+           ext == "dib" || ext == "dcm" || ext == "dicom";
+}
+
+bool cli_inputs_is_dicom_file(const std::string & path) {
+    std::ifstream f(path, std::ios::binary);
+    char          head[132];
+    if (!f.read(head, sizeof head)) {
+        return false;
+    }
+    return dicom_is_part10(reinterpret_cast<const uint8_t *>(head), sizeof head);
 }
 
 bool cli_inputs_expand_args(int argc, char ** argv, std::vector<std::string> * args, std::string * err) {
@@ -161,7 +172,7 @@ void cli_inputs_add_path(const std::string & path, cli_inputs * in) {
     const size_t             before = in->problems.size();
     walk_folder(path, in, &found);
     if (found.empty() && in->problems.size() == before) {
-        in->problems.push_back(path + ": no PNG, JPEG or BMP file in this folder (hidden ones are skipped)");
+        in->problems.push_back(path + ": no PNG, JPEG, BMP or DICOM file in this folder (hidden ones are skipped)");
     }
     std::sort(found.begin(), found.end());
     in->files.insert(in->files.end(), found.begin(), found.end());

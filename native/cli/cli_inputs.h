@@ -1,8 +1,11 @@
 // Image inputs the way command-line users give them, shared by `radz classify` and radz-app:
 //
-//   IMAGE        a file, taken as given (the core reads PNG, JPEG and BMP by their signature,
-//                whatever the name); a missing or unreadable one is reported by the classifier
-//   FOLDER       its image files (cli_inputs_is_image_name), recursively, sorted by path
+//   IMAGE        a file, taken as given (the core reads PNG, JPEG, BMP and DICOM by their
+//                signature, whatever the name); a missing or unreadable one is reported by the
+//                classifier
+//   FOLDER       its image files (cli_inputs_is_image_name, or any other name whose content
+//                is a DICOM Part 10 file: PACS exports name files by UID or not at all),
+//                recursively, sorted by path
 //                bytewise (as `LC_ALL=C sort`); names starting with '.' (hidden files and
 //                folders) skipped; symbolic links to files followed, to folders not (no loops);
 //                only regular files (a FIFO named x.png would block)
@@ -28,9 +31,13 @@ struct cli_inputs {
     bool                     stdin_read = false;  // '--list -' was read
 };
 
-// Whether a file name has the extension of a format the core reads (image.h): .png, .jpg,
-// .jpeg, .jpe, .jfif, .bmp, .dib, in any case. Used for the files of folders only.
+// Whether a file name has the extension of a format the core reads (image.h, dicom.h): .png,
+// .jpg, .jpeg, .jpe, .jfif, .bmp, .dib, .dcm, .dicom, in any case. Used for the files of
+// folders only.
 bool cli_inputs_is_image_name(const std::string & name);
+
+// Whether the file's bytes 128..131 are "DICM" (dicom_is_part10); false when it cannot be read.
+bool cli_inputs_is_dicom_file(const std::string & path);
 
 // Replaces every argument "@FILE" (after argv[0]) by FILE's lines (the rules above); the other
 // arguments are kept. False with a one-line error when a response file cannot be read or

@@ -15,17 +15,22 @@
 static const char * const HELP =
     "usage: radz classify IMAGE|FOLDER|@FILE... [--list FILE] [options]\n"
     "\n"
-    "Scores each image (PNG, JPEG or BMP) against every finding of its modality and prints the\n"
-    "most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
+    "Scores each image (PNG, JPEG, BMP or DICOM) against every finding of its modality and prints\n"
+    "the most likely ones. 50% is each finding's operating point; findings without label-fitted\n"
     "calibration (user findings, held-out ones) are marked uncalibrated. Findings whose measured\n"
     "evidence shows no skill (see 'radz info') are listed apart as \"no reliable signal in this\n"
     "model\", without a percentage (--json keeps their numbers, with \"no_signal\": true).\n"
     "\n"
-    "Inputs, any number and in any mix: image files; folders (their PNG, JPEG and BMP files,\n"
-    "recursively, sorted by path, hidden ones skipped); --list FILE (one path per line, '-' for\n"
-    "standard input, blank lines and lines starting with '#' skipped); @FILE (a response file:\n"
-    "one argument per line, options too). What cannot be read is reported and skipped; the rest\n"
-    "is still classified, and the exit code is 1.\n"
+    "Inputs, any number and in any mix: image files; folders (their PNG, JPEG, BMP and DICOM\n"
+    "files -- DICOM by its DICM preamble, whatever the name --, recursively, sorted by path,\n"
+    "hidden ones skipped); --list FILE (one path per line, '-' for standard input, blank lines\n"
+    "and lines starting with '#' skipped); @FILE (a response file: one argument per line,\n"
+    "options too). What cannot be read is reported and skipped; the rest is still classified,\n"
+    "and the exit code is 1. An image that is none of the package's modalities (the gate:\n"
+    "a photo, a document, a screenshot, noise, a blank frame) is reported with the reason\n"
+    "and no findings, and the exit code is 1 (--score-anyway scores it). Of a DICOM file\n"
+    "only its Modality and Body Part Examined are\n"
+    "written out (--json), never other header text.\n"
     "\n"
     "options:\n";
 
@@ -34,12 +39,40 @@ struct user_finding {
     std::vector<std::string> descriptions;
 };
 
+// "detected, P 0.99", "your choice", "DICOM tags", "default: this package has no detector"
+static std::string modality_source_text(const results_image & r) {
+    if (r.modality_source == "user") return "your choice";
+    if (r.modality_source == "metadata") return "DICOM tags";
+    if (r.modality_source == "detector" && r.detection) {
+        for (const auto & p : r.detection->probabilities) {
+            if (p.first == r.modality) {
+                char buf[48];
+                std::snprintf(buf, sizeof buf, "detected, P %.2f", p.second);
+                return buf;
+            }
+        }
+    }
+    return "default: this package has no modality detector";
+}
+
 static void print_image(const results_image & r, int top) {
     if (r.error) {
         return;
     }
-    std::printf("%s  %s  %dx%d  %.1f ms\n", r.file.c_str(), r.modality.c_str(), r.width.value_or(0),
-                r.height.value_or(0), r.timings_ms ? r.timings_ms->total : 0.0);
+    const bool rejected = r.detection && r.detection->verdict == "rejected";
+    if (rejected && r.findings.empty()) {  // the gate said no: no findings, the reason instead
+        std::printf("%s  %dx%d  %.1f ms\n  %s\n", r.file.c_str(), r.width.value_or(0), r.height.value_or(0),
+                    r.timings_ms ? r.timings_ms->total : 0.0, r.detection->message.c_str());
+        return;
+    }
+    std::printf("%s  %s (%s)  %dx%d  %.1f ms\n", r.file.c_str(), r.modality.c_str(), modality_source_text(r).c_str(),
+                r.width.value_or(0), r.height.value_or(0), r.timings_ms ? r.timings_ms->total : 0.0);
+    if (rejected) {
+        std::printf("  scored anyway (--score-anyway): %s\n", r.detection->message.c_str());
+    }
+    if (!r.warning.empty()) {
+        std::printf("  warning: %s\n", r.warning.c_str());
+    }
     if (r.width && r.height && *r.width > 0 && *r.height > 0) {
         const double ratio = (double) *r.width / *r.height;
         if (ratio > 1.1 || ratio < 1 / 1.1) {
@@ -75,7 +108,8 @@ int cmd_classify(int argc, char ** argv) {
     cli_common                opt;
     cli_inputs                inputs;  // IMAGE, FOLDER and --list arguments, expanded (cli_inputs.h)
     std::vector<user_finding> findings;
-    std::string               modality = "cxr", anchors_in, anchors_out, top_s = "5";
+    std::string               modality, anchors_in, anchors_out, top_s = "5";
+    bool                      score_anyway = false;
     bool                      json = false;
     bool                      csv  = false;
     std::string               shard_s, shard_out = "radz-shards";  // --shard K/N, --out DIR, --resume (shard.h)
@@ -97,7 +131,16 @@ int cmd_classify(int argc, char ** argv) {
                         return true;
                     },
                     "--list needs a file ('-': standard input)"}),
-        cli_option_string("--modality", "ID", "cxr (default) or mri (see 'radz info')", &modality),
+        cli_option_string("--modality", "ID",
+                          "cxr, mri (see 'radz info') or auto (the default): a DICOM's Modality\n"
+                          "and Body Part Examined tags (CR, DX -> cxr; MR -> mri), else the\n"
+                          "package's modality detector; a strong disagreement with your\n"
+                          "choice is printed as a warning",
+                          &modality),
+        cli_option_flag("--score-anyway",
+                        "score images the gate rejects (not a modality of the package: a photo,\n"
+                        "a document, a blank frame, ...); they are still marked rejected",
+                        &score_anyway),
         cli_option({"--finding", "NAME", "add a finding of the modality, described by the --description",
                     [&](const std::string & v, std::string * err) {
                         if (v.empty()) {
@@ -194,12 +237,16 @@ int cmd_classify(int argc, char ** argv) {
         std::fprintf(stderr, "radz classify: %s\n", err.c_str());
         return CLI_FAILED;
     }
-    if (!pipeline_check_modality(s.pl, modality, &err)) {
+    if (modality == "auto") {
+        modality.clear();
+    }
+    if (!modality.empty() && !pipeline_check_modality(s.pl, modality, &err)) {
         return cli_usage_error("classify", "--modality: " + err);
     }
+    s.pl.score_rejected = score_anyway;
     std::vector<pipeline_finding_text> adds;
     for (const auto & f : findings) {
-        adds.push_back({modality, f.name, f.descriptions});
+        adds.push_back({modality.empty() ? s.pl.default_modality : modality, f.name, f.descriptions});
     }
     if (!pipeline_findings_add(s.pl, adds, &err)) {
         return cli_usage_error("classify", "--finding: " + err);
@@ -231,9 +278,13 @@ int cmd_classify(int argc, char ** argv) {
     results_doc doc = pipeline_results_doc(s.pl, "radz", "native");
     const int32_t failed =
         pipeline_classify_files(s.pl, inputs.files, modality, json, cli_progress_bar("classify"), &doc.images);
+    int32_t rejected = 0;
     for (const auto & r : doc.images) {
         if (r.error) {
             std::fprintf(stderr, "radz classify: %s\n", r.error->message.c_str());
+        } else if (r.detection && r.detection->verdict == "rejected" && !score_anyway) {
+            std::fprintf(stderr, "radz classify: %s: %s\n", r.file.c_str(), r.detection->message.c_str());
+            ++rejected;
         }
     }
     if (csv) {
@@ -250,5 +301,5 @@ int cmd_classify(int argc, char ** argv) {
             print_image(r, (int) top);
         }
     }
-    return failed == 0 && inputs.problems.empty() ? CLI_OK : CLI_FAILED;
+    return failed == 0 && rejected == 0 && inputs.problems.empty() ? CLI_OK : CLI_FAILED;
 }

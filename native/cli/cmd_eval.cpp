@@ -289,6 +289,9 @@ static int eval_run(int argc, char ** argv, const shard_merged * merged) {
     if (!pipeline_check_modality(s.pl, modality, &err)) {
         return cli_usage_error("eval", "--modality: " + err);
     }
+    // A labelled set is scored as its modality, every image: the gate (section 11) still runs
+    // and the images it would have rejected are counted below, but none is dropped from the AUCs.
+    s.pl.score_rejected = true;
     const bool multiclass = package_modality_find(s.pkg, modality)->task == "multiclass";
 
     // The file's columns (classes) <-> the table's findings of the modality.
@@ -682,6 +685,13 @@ static int eval_run(int argc, char ** argv, const shard_merged * merged) {
         std::printf("%s: %d images scored (%d failed), modality %s, %s %s%s\n", set.name.c_str(), n_scored, failed,
                     modality.c_str(), s.pkg.name.c_str(), s.pl.variant.name.c_str(),
                     fold >= 0 ? (", fold " + fold_s).c_str() : "");
+        int32_t gated = 0;
+        for (const auto & r : doc.images) {
+            gated += (r.detection && r.detection->verdict == "rejected") ? 1 : 0;
+        }
+        if (gated > 0) {
+            std::printf("the modality gate would have rejected %d of them (scored all the same: a labelled set)\n", gated);
+        }
         if (with_ci) {
             std::printf("95%% CI: %ld bootstrap resamples of %s (seed %ld)\n", n_boot, by_patient ? "patients" : "images", seed);
         }

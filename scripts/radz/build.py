@@ -28,8 +28,8 @@ from .train import REPO_ROOT, DEFAULT_DATA
 FORMAT = "radz-model-package"
 ROLES = (("tokenizer.json", "tokenizer"), ("vision.", "vision"), ("decoder.", "decoder"), ("embeddings.", "embeddings"),
          ("anchors.", "anchors"), ("reference.", "reference"), ("golden/", "golden"), ("README.md", "doc"),
-         ("evidence.json", "evidence"))
-FORMAT_VERSION = 1   # docs/model-package.md: version 1 adds evidence.json (section 10)
+         ("evidence.json", "evidence"), ("modality.", "modality"))
+FORMAT_VERSION = 2   # docs/model-package.md: version 1 adds evidence.json (section 10), 2 the modality head (11)
 
 MODEL_CARD = """# {name}
 
@@ -100,7 +100,8 @@ def git_commit() -> str | None:
         return None
 
 
-def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: str, description: str) -> dict:
+def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: str, description: str,
+                   modality_head: dict) -> dict:
     from .export import sha256_file, write_json
     files = []
     for root, _, names in os.walk(package):
@@ -130,6 +131,7 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
         "default_variant": "fp32",
         "golden": golden,
         "evidence": {"file": "evidence.json"},
+        "modality_head": modality_head,
     }
     write_json(os.path.join(package, "manifest.json"), manifest)
     return manifest
@@ -220,7 +222,16 @@ def build(args) -> int:
             quick_note=("\n**This is a quick build** (tiny dimensions, a few steps, a data subset): it exercises the "
                         "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
             command=command, seed=cfg.seed))
-    write_manifest(package, info, recipe, gold, name, description)
+    # The modality detector and out-of-distribution gate (section 11): its own image sets (the
+    # quick build: generated kinds only), trained after the model, into the package.
+    from . import modality as modality_mod, ood_sets
+    t1 = time.time()
+    sets_dir = args.ood_sets or ood_sets.build_sets(os.path.join(work, "ood"), args.data, cfg.seed, quick=cfg.quick)
+    head = modality_mod.build_for_package(package, sets_dir, args.data, os.path.join(work, "modality"), cfg.seed,
+                                          epochs=2 if cfg.quick else 12, threads=cfg.threads,
+                                          limit=120 if cfg.quick else 0)
+    timings["modality"] = time.time() - t1
+    write_manifest(package, info, recipe, gold, name, description, head)
     # Every variant's per-image results on the held-out NIH fold(s) and the brain MRI test split,
     # and the figures computed from them (the evaluation: one pass through the graphs).
     from . import package_results
@@ -256,6 +267,8 @@ def main(argv=None) -> int:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--work", default=None, help="work folder (default OUT-work beside the package)")
     ap.add_argument("--mri-test-split", default="assets/splits/brain_mri_test.csv", help="relative to the repo root")
+    ap.add_argument("--ood-sets", default=None, help="the image sets of the modality head (radz.ood_sets; default: built "
+                    "into WORK/ood, generated kinds only with --quick)")
     args = ap.parse_args(argv)
     args.argv = argv
     return build(args)

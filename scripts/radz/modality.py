@@ -3,7 +3,8 @@
     cd scripts
     /usr/bin/python3 -m radz.ood_sets --out ../build/ood                      # the image sets
     /usr/bin/python3 -m radz.modality loko --sets ../build/ood --out ../build/modality   # the figures
-    /usr/bin/python3 -m radz.modality train --sets ../build/ood --package PKG  # head into a package
+    /usr/bin/python3 -m radz.modality add --sets ../build/ood --package PKG --work W  # a head into a package
+(radz.build trains the head of every package it builds the same way, build_for_package).
 
 One fixed-size view of the image: the 64x64 grey pixels of section 2 (taken before any
 modality-specific step), into a small CNN (`modality.onnx`) with two outputs:
@@ -101,7 +102,9 @@ def views_of(root: str, rel_paths: list[str], cache: str) -> np.ndarray:
     return arr
 
 
-def load_sets(sets_dir: str, data_dir: str, cache: str) -> dict:
+def load_sets(sets_dir: str, data_dir: str, cache: str, limit: int = 0) -> dict:
+    """The views of every set; limit > 0 keeps that many training and calibration radiographs
+    per modality (every k-th; the quick build)."""
     with open(os.path.join(sets_dir, "sets.json")) as f:
         sets = json.load(f)
     from .ood_sets import train_rows
@@ -114,6 +117,14 @@ def load_sets(sets_dir: str, data_dir: str, cache: str) -> dict:
         for i, p in enumerate(tr[mod]):
             is_cal = (p in fold0) if mod == "cxr" else (i % 10 == 0)
             (calib if is_cal else train).append((p, mod))
+    if limit > 0:
+        def thin(rows):
+            out = []
+            for mod in MODALITIES:
+                m = [r for r in rows if r[1] == mod]
+                out += m[::max(1, len(m) // limit)][:limit]
+            return out
+        train, calib = thin(train), thin(calib)
     data = {
         "train_x": views_of(data_dir, [p for p, _ in train], cache),
         "train_y": np.array([MODALITIES.index(m) for _, m in train]),
@@ -123,10 +134,14 @@ def load_sets(sets_dir: str, data_dir: str, cache: str) -> dict:
     }
     for kind in KINDS:
         ents = [e for e in sets["ood"] if e["kind"] == kind]
+        if not ents:
+            continue
         x = views_of(sets_dir, [e["path"] for e in ents], cache)
         data["ood"][kind] = {"x": x, "split": np.array([e["split"] for e in ents]), "paths": [e["path"] for e in ents]}
     for v in INDIST_VARIANTS:
         ents = [e for e in sets["indist"] if e["variant"] == v]
+        if not ents:
+            continue
         data["indist"][v] = {"x": views_of(sets_dir, [e["path"] for e in ents], cache),
                              "y": np.array([MODALITIES.index(e["modality"]) for e in ents]),
                              "paths": [e["path"] for e in ents]}
@@ -158,6 +173,7 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 # ------------------------------------------------------------------------------------- training
 
 def train_head(data: dict, kinds: list[str], seed: int, epochs: int, threads: int) -> ModalityNet:
+    kinds = [k for k in kinds if k in data["ood"]]
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     other = len(MODALITIES)
@@ -261,7 +277,7 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 def measure_indist(graph: HeadGraph, dist_max: float, data: dict) -> dict:
     res = {}
-    for v in INDIST_VARIANTS:
+    for v in data["indist"]:
         d = data["indist"][v]
         logits, dist = run_head(graph, d["x"])
         rej, mod, _ = gate(d["x"], logits, dist, dist_max)
@@ -293,6 +309,7 @@ def measure_ood(graph: HeadGraph, dist_max: float, data: dict, kind: str) -> dic
 # ---------------------------------------------------------------------------------------- export
 
 def export_head(graph: HeadGraph, dist_max: float, package: str, meta: dict) -> dict:
+    os.makedirs(package, exist_ok=True)
     path = os.path.join(package, "modality.onnx")
     x = torch.rand(2, 1, 64, 64, generator=torch.Generator().manual_seed(3))
     torch.onnx.export(graph, (x,), path, opset_version=OPSET, input_names=["pixels"],
@@ -341,25 +358,50 @@ def cmd_loko(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    data = load_sets(args.sets, args.data, os.path.join(args.work, "cache"))
-    graph, dist_max = build_graph(data, KINDS, args.seed, args.epochs, args.threads)
+def build_for_package(package: str, sets_dir: str, data_dir: str, work: str, seed: int, epochs: int,
+                      threads: int = 1, limit: int = 0) -> dict:
+    """Trains the head, writes PACKAGE/modality.onnx and returns the manifest's modality_head."""
+    data = load_sets(sets_dir, data_dir, os.path.join(work, "cache"), limit)
+    graph, dist_max = build_graph(data, KINDS, seed, epochs, threads)
     indist = measure_indist(graph, dist_max, data)
-    meta = {"trained": {"seed": args.seed, "epochs": args.epochs, "kinds": KINDS,
-                        "held_out_accuracy": {v: round(indist[v]["modality_accuracy"], 6) for v in INDIST_VARIANTS},
-                        "held_out_false_reject": {v: round(indist[v]["false_reject"], 6) for v in INDIST_VARIANTS}}}
-    head = export_head(graph, dist_max, args.package, meta)
-    with open(os.path.join(args.package, "modality.json"), "w") as f:
-        json.dump(head, f, indent=1)
-    log(f"wrote {args.package}/modality.onnx, distance_max {dist_max:.3f}; held-out accuracy "
-        + ", ".join(f"{v} {indist[v]['modality_accuracy']:.4f}" for v in INDIST_VARIANTS))
+    meta = {"trained": {"seed": seed, "epochs": epochs, "kinds": sorted(data["ood"]),
+                        "held_out_accuracy": {v: round(x["modality_accuracy"], 6) for v, x in indist.items()},
+                        "held_out_false_reject": {v: round(x["false_reject"], 6) for v, x in indist.items()}}}
+    head = export_head(graph, dist_max, package, meta)
+    log(f"wrote {package}/modality.onnx, distance_max {dist_max:.3f}"
+        + "".join(f"; {v}: accuracy {x['modality_accuracy']:.4f}, false reject {x['false_reject']:.4f}"
+                  for v, x in indist.items()))
+    return head
+
+
+def cmd_add(args) -> int:
+    """Adds a head to an existing package (format version 1 -> 2): modality.onnx, its files entry,
+    modality_head; every other file unchanged."""
+    from .export import sha256_file, write_json
+    man_path = os.path.join(args.package, "manifest.json")
+    with open(man_path) as f:
+        man = json.load(f)
+    if man.get("format") != "radz-model-package" or man.get("format_version") not in (1, 2):
+        raise SystemExit(f"{man_path}: expected a radz-model-package of format_version 1 or 2")
+    head = build_for_package(args.package, args.sets, args.data, args.work, args.seed, args.epochs, args.threads)
+    p = os.path.join(args.package, "modality.onnx")
+    man["files"] = [f for f in man["files"] if f["path"] != "modality.onnx"]
+    man["files"].append({"path": "modality.onnx", "sha256": sha256_file(p), "size": os.path.getsize(p), "role": "modality"})
+    man["files"].sort(key=lambda f: f["path"])
+    man["format_version"] = 2
+    head["trained"]["added_by"] = ("cd scripts && /usr/bin/python3 -m radz.modality add --package "
+                                   + os.path.relpath(args.package, os.path.join(REPO_ROOT, "scripts"))
+                                   + f" --sets <radz.ood_sets folder> --seed {args.seed} --epochs {args.epochs}")
+    man["modality_head"] = head
+    write_json(man_path, man)
+    log(f"{man_path}: format_version 2, modality_head added")
     return 0
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("loko", "train"):
+    for name in ("loko", "add"):
         p = sub.add_parser(name)
         p.add_argument("--sets", required=True, help="the folder radz.ood_sets wrote")
         p.add_argument("--data", default=DEFAULT_DATA)
@@ -369,10 +411,10 @@ def main(argv=None) -> int:
         if name == "loko":
             p.add_argument("--out", required=True)
         else:
-            p.add_argument("--package", required=True)
-            p.add_argument("--work", required=True)
+            p.add_argument("--package", required=True, help="a package folder of format version 1 or 2")
+            p.add_argument("--work", required=True, help="a folder for the view cache")
     args = ap.parse_args(argv)
-    return cmd_loko(args) if args.cmd == "loko" else cmd_train(args)
+    return cmd_loko(args) if args.cmd == "loko" else cmd_add(args)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ DEBS = ["python3-skimage", "python-matplotlib-data", "desktop-base", "adwaita-ic
 KINDS = ["photo", "document", "screenshot", "icon", "artwork", "noise", "flat", "inverted"]
 MAX_SIDE = 1024
 INDIST_VARIANTS = ["orig", "px28", "px128", "px1024", "jpeg75"]
+QUICK_KINDS = ["noise", "flat", "inverted"]
 CXR_TEST_FOLD = 1
 
 
@@ -336,6 +337,19 @@ def build_inverted(w: Writer, data: str, rng: random.Random) -> None:
                 w.save(inv, "inverted", f"{split}_{mod}_" + os.path.splitext(os.path.basename(p))[0], p, split=split)
 
 
+def readable(path: str) -> bool:
+    """A file a previous (perhaps interrupted) run wrote completely."""
+    if not os.path.exists(path):
+        return False
+    try:
+        with Image.open(path) as im:
+            im.load()
+        return True
+    except Exception:
+        os.remove(path)
+        return False
+
+
 def build_indist(out: str, data: str) -> list[dict]:
     entries = []
     for mod, paths in indist_rows(data).items():
@@ -348,7 +362,7 @@ def build_indist(out: str, data: str) -> list[dict]:
                 d = os.path.join(out, "indist", v, mod)
                 os.makedirs(d, exist_ok=True)
                 stem = os.path.join(out, "indist", v, mod, base)
-                done = [e for e in (".png", ".jpg") if os.path.exists(stem + e)]
+                done = [e for e in (".png", ".jpg") if readable(stem + e)]
                 if done and v != "orig":
                     entries.append({"path": os.path.relpath(stem + done[0], out), "modality": mod, "variant": v, "source": p})
                     continue
@@ -374,26 +388,36 @@ def main(argv=None) -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true",
+                    help="generated kinds only (noise, flat, inverted), no Debian packages, no in-distribution variants: "
+                         "for the quick smoke-test package")
     args = ap.parse_args(argv)
-    if shutil.which("rsvg-convert") is None:
+    return build_sets(args.out, args.data, args.seed, args.quick)
+
+
+def build_sets(out: str, data: str, seed: int = 0, quick: bool = False) -> str:
+    if not quick and shutil.which("rsvg-convert") is None:
         raise SystemExit("rsvg-convert not found: install Debian's librsvg2-bin (scripts/setup.sh does)")
-    out = os.path.abspath(args.out)
+    out = os.path.abspath(out)
     shutil.rmtree(os.path.join(out, "ood"), ignore_errors=True)   # indist files are kept (derived from the data alone)
-    root, versions = fetch_debs(out)
+    root, versions = fetch_debs(out) if not quick else ("", {})
     w = Writer(out)
     steps = [("photo", lambda r: build_photo(w, root, r)), ("document", lambda r: build_document(w, root, r)),
              ("screenshot", lambda r: build_screenshot(w, root, r)), ("icon", lambda r: build_icon(w, root, r)),
              ("artwork", lambda r: build_artwork(w, root, r)), ("noise", lambda r: build_noise(w, r)),
-             ("flat", lambda r: build_flat(w, r)), ("inverted", lambda r: build_inverted(w, args.data, r))]
+             ("flat", lambda r: build_flat(w, r)), ("inverted", lambda r: build_inverted(w, data, r))]
     for i, (kind, fn) in enumerate(steps):
+        if quick and kind not in QUICK_KINDS:
+            continue
         before = len(w.entries)
-        fn(random.Random(args.seed * 1000 + i))
+        fn(random.Random(seed * 1000 + i))
         log(f"{kind}: {len(w.entries) - before} images")
-    indist = build_indist(out, args.data)
+    indist = build_indist(out, data) if not quick else []
     log(f"in-distribution held-out: {len(indist)} files ({len(INDIST_VARIANTS)} variants)")
     with open(os.path.join(out, "sets.json"), "w") as f:
         json.dump({"debian_packages": versions, "ood": w.entries, "indist": indist}, f, indent=1)
     log(f"wrote {os.path.join(out, 'sets.json')}")
+    return out
 
 
 if __name__ == "__main__":

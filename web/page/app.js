@@ -187,14 +187,50 @@ function isPngOrJpeg(bytes) {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+// A DICOM Part 10 file: "DICM" at bytes 128..131, whatever its name.
+function isDicom(bytes) {
+  return bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+}
+
 async function pickFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  if (!isPngOrJpeg(bytes)) {
-    status(file.name + ' is not a PNG or JPEG image; RadZ reads PNG and JPEG files.', true);
+  const dicom = isDicom(bytes);
+  if (!dicom && !isPngOrJpeg(bytes)) {
+    status(file.name + ' is not a PNG, JPEG or DICOM file; RadZ reads PNG, JPEG and DICOM files.', true);
     return;
   }
-  current = { name: file.name, bytes, modality: null };
+  // A DICOM's modality comes from its tags (the core decides) until the user picks one.
+  current = { name: file.name, bytes, modality: null, dicom, auto: dicom };
   return classifyCurrent();
+}
+
+// Shows the grey image the core made of a DICOM frame (the browser cannot draw DICOM) and, of
+// its header, only the Modality and Body Part Examined: never a patient's name or ID.
+function showDicom(c, r) {
+  const canvas = $('image');
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#111';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const d = r.image.dicom || {};
+  const tags = [d.modality, d.body_part_examined].filter((t) => t).join(', ');
+  if (!r.preview) {
+    $('image-note').textContent = c.name + ': DICOM' + (tags ? ' (' + tags + ')' : '') + '.';
+    canvas.setAttribute('aria-label', 'No image: ' + c.name + ' could not be read');
+    return;
+  }
+  const { width, height, grey } = r.preview;
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = grey[i];
+    rgba[4 * i + 3] = 255;
+  }
+  const tmp = new OffscreenCanvas(width, height);
+  tmp.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+  const s = Math.min(canvas.width / width, canvas.height / height);
+  ctx.drawImage(tmp, (canvas.width - width * s) / 2, (canvas.height - height * s) / 2, width * s, height * s);
+  canvas.setAttribute('aria-label', 'The image ' + c.name + ', ' + width + ' by ' + height + ' pixels');
+  $('image-note').textContent = c.name + ', DICOM' + (tags ? ' (' + tags + ')' : '') + ', ' + width + '×' + height +
+    ', as the model sees it (grey levels by the DICOM rules)';
 }
 
 function pickSample(s) {
@@ -205,9 +241,9 @@ function pickSample(s) {
 
 async function classifyCurrent() {
   const c = current;
-  const modality = $('modality').value;
+  const modality = c.auto ? '' : $('modality').value;
   status('Classifying ' + c.name + '…');
-  const shown = drawBytes($('image'), c.bytes).then((size) => {
+  const shown = c.dicom ? Promise.resolve() : drawBytes($('image'), c.bytes).then((size) => {
     $('image').setAttribute('aria-label', 'The image ' + c.name + ', ' + size.width + ' by ' + size.height + ' pixels');
     const ratio = size.width / size.height;
     $('image-note').textContent = c.name + ', ' + size.width + '×' + size.height + (ratio > 1.1 || ratio < 1 / 1.1
@@ -224,6 +260,11 @@ async function classifyCurrent() {
     return { error: e.message };
   }
   await shown;
+  if (c.dicom) {
+    showDicom(c, r);
+    if (c.auto && info.modalities.some((m) => m.id === r.image.modality)) $('modality').value = r.image.modality;
+    c.auto = false;  // from now on the menu's choice is the user's
+  }
   if (r.error) {
     status(r.error, true);
     $('findings').textContent = '';

@@ -4,7 +4,7 @@
 // asyncified export must never be re-entered, so every request waits in one queue.
 //
 // Messages in:  {id, type: "open", model, backend: "auto" | "wasm" | "webgpu", threads}
-//               {id, type: "classify", name, bytes | sample, modality}
+//               {id, type: "classify", name, bytes | sample, modality ("": from a DICOM's tags)}
 //               {id, type: "add_finding", modality, name, descriptions}
 //               {id, type: "remove_finding", modality, findingId}
 //               {id, type: "export"}
@@ -174,10 +174,19 @@ async function classify(req) {
   if (!bytes) throw new Error('no sample ' + req.sample);
   mod.radzInput = bytes;
   const t0 = performance.now();
+  // DICOM: parsed and decoded by dicom.js (its own worker), handed to the core's rules.
+  const dicom = bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+  if (dicom) {
+    const { dicomFrame } = await import('./dicom.js');
+    mod.radzDicom = await dicomFrame(bytes, (attrs) => mod.dicomCheckHeader(attrs));
+  }
   const r = await call('radz_web_classify', [req.name, req.modality]);
+  // The grey image the core made of a DICOM frame, for the page to show (it has no other way).
+  const preview = dicom && r.ok ? mod.dicomGrey() : null;
   mod.radzInput = null;
+  mod.radzDicom = null;
   if (!r.image) throw new Error(r.error);
-  return { image: r.image, error: r.ok ? '' : r.error, ms: performance.now() - t0 };
+  return { image: r.image, error: r.ok ? '' : r.error, ms: performance.now() - t0, preview };
 }
 
 async function addFinding(req) {

@@ -1,0 +1,187 @@
+// RadZ's DICOM worker: parses a DICOM Part 10 file and decodes its first frame with maintained
+// libraries served from the page's origin (web-dist/dicom/, copied from node_modules by the
+// build): dicom-parser for the file, Cornerstone's wasm codecs for JPEG-LS (CharLS) and JPEG
+// 2000 (OpenJPEG), jpeg-lossless-decoder-js for lossless JPEG; deflate by the browser's own
+// DecompressionStream. Baseline JPEG is not decoded here: its bitstream goes to the core's own
+// decoder, as natively. A classic worker, because the codecs are UMD scripts (importScripts);
+// started by web/page/dicom.js only when a DICOM file is opened, each codec loaded on first use.
+//
+// Messages in:  {id, type: "parse", bytes (ArrayBuffer)}  ->  {id, ok, attrs}
+//               {id, type: "decode"} (the file last parsed)  ->  {id, ok, attrs, samples, jpeg}
+// Failures: {id, ok: false, error} (one line). Only the attributes named in attrs leave this
+// worker: no patient, study or other header text.
+/* global dicomParser, CharLSWASM, OpenJPEGWASM */
+importScripts('dicom/dicomParser.min.js');
+
+const NATIVE = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99'];
+const NAMES = {
+  '1.2.840.10008.1.2.5': 'RLE lossless',
+  '1.2.840.10008.1.2.4.57': 'JPEG lossless (process 14)',
+  '1.2.840.10008.1.2.4.70': 'JPEG lossless (process 14, SV1)',
+  '1.2.840.10008.1.2.4.80': 'JPEG-LS lossless',
+  '1.2.840.10008.1.2.4.81': 'JPEG-LS near-lossless',
+  '1.2.840.10008.1.2.4.90': 'JPEG 2000 lossless',
+  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
+};
+let file = null;  // {bytes, ds, attrs} of the file last parsed
+const codecs = {};
+
+self.onmessage = async (e) => {
+  const { id, type } = e.data;
+  try {
+    const res = type === 'parse' ? await parse(e.data.bytes) : await decode();
+    const transfer = [res.samples, res.jpeg].filter((a) => a && a.byteLength).map((a) => a.buffer);
+    self.postMessage({ id, ok: true, ...res }, transfer);
+  } catch (err) {
+    self.postMessage({ id, ok: false, error: String(err && err.message ? err.message : err).split('\n')[0] });
+  }
+};
+
+async function inflateRaw(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function parse(buffer) {
+  file = null;
+  const bytes = new Uint8Array(buffer);
+  let ds;
+  try {
+    const meta = dicomParser.readPart10Header(bytes);
+    const options = {};
+    if (meta.string('x00020010') === '1.2.840.10008.1.2.1.99') {
+      // Deflated: dicom-parser takes the inflated file from a callback; inflate it first.
+      const at = meta.position;
+      const rest = await inflateRaw(bytes.subarray(at));
+      const full = new Uint8Array(at + rest.length);
+      full.set(bytes.subarray(0, at));
+      full.set(rest, at);
+      options.inflater = () => full;
+    }
+    ds = dicomParser.parseDicom(bytes, options);
+  } catch (err) {
+    throw new Error('cannot parse the DICOM file (truncated or corrupt)');
+  }
+  const s = (tag) => ds.string(tag) || '';
+  const u = (tag, dflt) => (ds.elements[tag] && ds.elements[tag].length >= 2 ? ds.uint16(tag) : dflt);
+  const attrs = {
+    transfer_syntax: s('x00020010'),
+    modality: s('x00080060'),
+    body_part: s('x00180015'),
+    rows: u('x00280010', 0),
+    columns: u('x00280011', 0),
+    samples_per_pixel: u('x00280002', 1),
+    bits_allocated: u('x00280100', 0),
+    pixel_representation: u('x00280103', 0),
+    planar_configuration: u('x00280006', 0),
+    photometric: s('x00280004'),
+    number_of_frames: s('x00280008'),
+    rescale_slope: s('x00281053'),
+    rescale_intercept: s('x00281052'),
+    window_center: s('x00281050'),
+    window_width: s('x00281051'),
+  };
+  attrs.bits_stored = u('x00280101', attrs.bits_allocated);
+  const lut = ds.elements.x00283010;
+  if (lut && lut.items && lut.items.length && lut.items[0].dataSet) {
+    const item = lut.items[0].dataSet;
+    const desc = item.elements.x00283002;
+    if (desc) {
+      attrs.voi_lut_descriptor = [];
+      for (let i = 0; i < Math.min(3, desc.length / 2); i++) {
+        let v = item.uint16('x00283002', i);
+        if (i === 1 && attrs.pixel_representation === 1 && v >= 32768) v -= 65536;
+        attrs.voi_lut_descriptor.push(v);
+      }
+    }
+    const data = item.elements.x00283006;
+    if (data) {
+      const view = new DataView(item.byteArray.buffer, item.byteArray.byteOffset + data.dataOffset, data.length);
+      attrs.voi_lut_data = [];
+      for (let i = 0; i + 1 < data.length; i += 2) attrs.voi_lut_data.push(view.getUint16(i, true));
+    }
+  }
+  if (!ds.elements.x7fe00010) throw new Error('no pixel data (7FE0,0010) in the DICOM file');
+  // JPEG 2000 and JPEG-LS colour is stored as YBR_ICT / YBR_RCT and decoded to RGB.
+  if (attrs.photometric === 'YBR_ICT' || attrs.photometric === 'YBR_RCT') attrs.photometric = 'RGB';
+  file = { ds, attrs };
+  return { attrs };
+}
+
+// The first frame's encapsulated bytes.
+function firstFrame(ds, el) {
+  const frames = parseInt(ds.string('x00280008') || '1', 10) || 1;
+  if (el.basicOffsetTable && el.basicOffsetTable.length) return dicomParser.readEncapsulatedImageFrame(ds, el, 0);
+  if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments.length);
+  const ts = file.attrs.transfer_syntax;
+  if (ts === '1.2.840.10008.1.2.4.50') {
+    return dicomParser.readEncapsulatedImageFrame(ds, el, 0, dicomParser.createJPEGBasicOffsetTable(ds, el));
+  }
+  return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, 1);  // one fragment per frame
+}
+
+async function wasmCodec(name, script, factory) {
+  if (!codecs[name]) {
+    importScripts('dicom/' + script);
+    codecs[name] = await self[factory]({ locateFile: (f) => new URL('dicom/' + f, self.location.href).href });
+  }
+  return codecs[name];
+}
+
+// Samples as little-endian bytes, bits_allocated wide.
+function asBytes(out) {
+  return new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+}
+
+async function decode() {
+  if (!file) throw new Error('no DICOM file parsed');
+  const { ds, attrs } = file;
+  const el = ds.elements.x7fe00010;
+  const ts = attrs.transfer_syntax;
+  const frameSize = attrs.rows * attrs.columns * attrs.samples_per_pixel * (attrs.bits_allocated >> 3);
+  if (NATIVE.includes(ts)) {
+    const end = Math.min(el.dataOffset + Math.min(el.length, frameSize), ds.byteArray.length);
+    return { attrs, samples: ds.byteArray.slice(el.dataOffset, end) };
+  }
+  if (!el.encapsulatedPixelData) throw new Error('transfer syntax ' + ts + ' without encapsulated pixel data');
+  const frame = firstFrame(ds, el);
+  if (ts === '1.2.840.10008.1.2.4.50') return { attrs, jpeg: frame.slice() };
+  const name = NAMES[ts] || ts;
+  let out;
+  try {
+    if (ts === '1.2.840.10008.1.2.4.80' || ts === '1.2.840.10008.1.2.4.81') {
+      const charls = await wasmCodec('charls', 'charlswasm_decode.js', 'CharLSWASM');
+      const d = new charls.JpegLSDecoder();
+      d.getEncodedBuffer(frame.length).set(frame);
+      d.decode();
+      out = d.getDecodedBuffer().slice();
+      // Components decoded plane by plane when not interleaved.
+      if (attrs.samples_per_pixel === 3) attrs.planar_configuration = d.getInterleaveMode() === 0 ? 1 : 0;
+      d.delete();
+    } else if (ts === '1.2.840.10008.1.2.4.90' || ts === '1.2.840.10008.1.2.4.91') {
+      const openjpeg = await wasmCodec('openjpeg', 'openjpegwasm_decode.js', 'OpenJPEGWASM');
+      const d = new openjpeg.J2KDecoder();
+      d.getEncodedBuffer(frame.length).set(frame);
+      d.decode();
+      out = d.getDecodedBuffer().slice();
+      if (attrs.samples_per_pixel === 3) attrs.planar_configuration = 0;
+      d.delete();
+    } else if (ts === '1.2.840.10008.1.2.4.57' || ts === '1.2.840.10008.1.2.4.70') {
+      if (!codecs.lossless) codecs.lossless = await import('./dicom/lossless.js');
+      const d = new codecs.lossless.Decoder();
+      const r = d.decompress(frame.buffer, frame.byteOffset, frame.length);
+      out = asBytes(r);
+      if (attrs.bits_allocated === 16 && r.BYTES_PER_ELEMENT === 1) {
+        throw new Error('8-bit lossless JPEG data in 16-bit samples');
+      }
+      if (attrs.samples_per_pixel === 3) attrs.planar_configuration = 0;
+    } else {
+      throw new Error('transfer syntax ' + ts + ' (' + name + ') is not read in the browser');
+    }
+  } catch (err) {
+    const why = String(err && err.message ? err.message : err);
+    if (/is not read in the browser|in 16-bit samples/.test(why)) throw err;
+    throw new Error(name + ': the codec refused the pixel data (corrupt or truncated)');
+  }
+  return { attrs, samples: out };
+}
