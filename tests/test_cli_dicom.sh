@@ -20,10 +20,6 @@ py=/usr/bin/python3
 rm -rf "$work"
 mkdir -p "$work"
 . "$(dirname "$0")/cli_test_lib.sh"   # fail, expect, contains, file_contains
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}
-# GDCM's JPEG 2000 codec leaks OpenJPEG's decoder state on a corrupt codestream (112 bytes per
-# file, libopenjp2's allocations): not ours, suppressed for LeakSanitizer only.
-export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan_dicom.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # check_doc DESCRIPTION PYTHON_ASSERTIONS: runs the assertions on the results document in $work/out
 # (doc: the document; im: file base name -> image); prints what failed.
