@@ -281,7 +281,7 @@ async function classifyCurrent() {
     'image total': t.total, 'request (worker round trip)': r.ms });
   status(c.name + ': ' + r.image.findings.length + ' findings for ' +
     $('modality').selectedOptions[0].textContent + ' in ' + r.ms.toFixed(0) + ' ms.');
-  note('result-shown', { name: c.name, modality, image: r.image });
+  note('result-shown', { name: c.name, modality, image: r.image, dicomMs: r.dicomMs });
   return r.image;
 }
 

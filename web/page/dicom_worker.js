@@ -169,18 +169,15 @@ async function decode() {
     } else if (ts === '1.2.840.10008.1.2.4.57' || ts === '1.2.840.10008.1.2.4.70') {
       if (!codecs.lossless) codecs.lossless = await import('./dicom/lossless.js');
       const d = new codecs.lossless.Decoder();
-      const r = d.decompress(frame.buffer, frame.byteOffset, frame.length);
-      out = asBytes(r);
-      if (attrs.bits_allocated === 16 && r.BYTES_PER_ELEMENT === 1) {
-        throw new Error('8-bit lossless JPEG data in 16-bit samples');
-      }
+      // Samples as wide as Bits Allocated (Uint8Array or Uint16Array, the platform's little endian).
+      out = asBytes(d.decode(frame.buffer, frame.byteOffset, frame.length, attrs.bits_allocated >> 3));
       if (attrs.samples_per_pixel === 3) attrs.planar_configuration = 0;
     } else {
       throw new Error('transfer syntax ' + ts + ' (' + name + ') is not read in the browser');
     }
   } catch (err) {
     const why = String(err && err.message ? err.message : err);
-    if (/is not read in the browser|in 16-bit samples/.test(why)) throw err;
+    if (/is not read in the browser/.test(why)) throw err;
     throw new Error(name + ': the codec refused the pixel data (corrupt or truncated)');
   }
   return { attrs, samples: out };
