@@ -147,6 +147,14 @@ async function decode() {
   const frame = firstFrame(ds, el);
   if (ts === '1.2.840.10008.1.2.4.50') return { attrs, jpeg: frame.slice() };
   const name = NAMES[ts] || ts;
+  // Every JPEG family codestream (lossless, JPEG-LS, JPEG 2000) ends with FF D9 (EOI / EOC;
+  // fragments are padded to an even length). The wasm OpenJPEG decodes what it can of a damaged
+  // codestream without an error, so a missing end is refused here, as GDCM refuses it natively.
+  let end = frame.length;
+  while (end > 0 && frame[end - 1] === 0) end--;
+  if (ts !== '1.2.840.10008.1.2.5' && !(end >= 2 && frame[end - 2] === 0xff && frame[end - 1] === 0xd9)) {
+    throw new Error(name + ': the codec refused the pixel data (no end-of-codestream marker: truncated or corrupt)');
+  }
   let out;
   try {
     if (ts === '1.2.840.10008.1.2.4.80' || ts === '1.2.840.10008.1.2.4.81') {
