@@ -234,7 +234,8 @@ many_kept=$(sed -n '/^## Many inputs and peak memory/,$p' "$out" 2>/dev/null)
     echo
     echo "Written by \`scripts/reliability.sh\` ($(date -u +%Y-%m-%d), radz $("$root/$radz" --version | cut -d' ' -f2)," \
          "package $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$model/manifest.json"))."
-    echo "Exit codes: 1 an input failed, 2 a usage error. MODEL is the package folder."
+    echo "Exit codes: 1 an input failed, 2 a usage error. MODEL is the package folder. The bad DICOM"
+    echo "files in the browser (one line each there too): docs/results/parity.md, section DICOM."
     echo
     echo "| input | command | exit | message |"
     echo "|---|---|---|---|"

@@ -108,6 +108,11 @@ contains "$out" "cxr_implicit  cxr  64x64" "text output names the file and the c
 expect 1 "CSV output of a refused DICOM" -- "$radz" classify --model "$pkg" --csv "$dicom/ct_chest.dcm"
 contains "$out" "modality CT is not covered" "CSV carries the error"
 
+# radz eval over a labels file naming DICOM files (one without an extension): all scored.
+printf 'path,Effusion\ncxr_explicit.dcm,1\ndx16_window.dcm,0\ncxr_implicit,1\ncr_monochrome1.dcm,0\n' > "$work/labels.csv"
+expect 0 "radz eval on DICOM files" -- "$radz" eval --model "$pkg" "$work/labels.csv" --images "$dicom"
+contains "$out" "4 images scored (0 failed), modality cxr" "eval scored every DICOM file"
+
 echo "test_cli_dicom: $checks checks, $failures failed"
 [ "$failures" = 0 ] && rm -rf "$work"
 [ "$failures" = 0 ]
