@@ -195,8 +195,7 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
     // JPEG 2000 and JPEG-LS colour is stored as YBR_ICT / YBR_RCT and decoded to RGB.
     dicom_frame header = *f;
     const std::string ts_name = dicom_transfer_syntax_name(f->transfer_syntax);
-    std::string pi = f->photometric;
-    while (!pi.empty() && (pi.back() == ' ' || pi.back() == '\0')) pi.pop_back();
+    const std::string pi = dicom_trim(f->photometric);
     if (pi == "YBR_ICT" || pi == "YBR_RCT") header.photometric = "RGB";
     if (!dicom_check_header(header, limits, err, err_code)) {
         return false;
@@ -222,25 +221,26 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
         return true;
     }
     const gdcm::Image & img = reader.GetImage();
-    const size_t        len = img.GetBufferLength();
-    if (len < first) {
-        return fail(err, err_code, "decode", std::string(ts_name) + ": the decoded image holds " + std::to_string(len) +
-                                                 " bytes, the first frame needs " + std::to_string(first));
-    }
-    std::vector<char> buf(len);
-    std::string       said;  // what the codec printed (OpenJPEG writes to stderr itself)
+    std::vector<char>   buf(img.GetBufferLength());
+    std::string         said;  // what the codec printed (OpenJPEG writes to stderr itself)
     const bool decoded = quiet_stderr([&] { return img.GetBuffer(buf.data()); }, &said);
     if (!decoded) {
         return fail(err, err_code, "decode", std::string(ts_name) + ": the codec refused the pixel data (" +
                                                  (said.empty() ? std::string("corrupt or truncated") : said) + ")");
     }
-    f->samples.assign(reinterpret_cast<const uint8_t *>(buf.data()), reinterpret_cast<const uint8_t *>(buf.data()) + first);
-    // What GDCM decoded to: colour codecs give RGB, interleaved or as the image says.
-    const gdcm::PixelFormat & pf = img.GetPixelFormat();
-    f->bits_allocated            = pf.GetBitsAllocated();
-    f->bits_stored               = pf.GetBitsStored();
-    f->pixel_representation      = pf.GetPixelRepresentation();
-    f->planar_configuration      = (int32_t) img.GetPlanarConfiguration();
+    // What GDCM decoded to (its pixel format, planar configuration; colour codecs give RGB).
+    const gdcm::PixelFormat & pf   = img.GetPixelFormat();
+    const size_t              need = (size_t) f->rows * f->columns * f->samples_per_pixel * (pf.GetBitsAllocated() / 8);
+    if (buf.size() < need) {
+        return fail(err, err_code, "decode", std::string(ts_name) + ": the decoded image holds " +
+                                                 std::to_string(buf.size()) + " bytes, the first frame needs " +
+                                                 std::to_string(need));
+    }
+    f->samples.assign(reinterpret_cast<const uint8_t *>(buf.data()), reinterpret_cast<const uint8_t *>(buf.data()) + need);
+    f->bits_allocated       = pf.GetBitsAllocated();
+    f->bits_stored          = pf.GetBitsStored();
+    f->pixel_representation = pf.GetPixelRepresentation();
+    f->planar_configuration = (int32_t) img.GetPlanarConfiguration();
     if (pi == "YBR_ICT" || pi == "YBR_RCT") f->photometric = "RGB";
     return true;
 }
