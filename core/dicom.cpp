@@ -336,7 +336,7 @@ bool dicom_package_modality(const std::string & dicom_modality, const std::strin
     const std::string mod = trim(dicom_modality), part = trim(body_part);
     id->clear();
     if (mod.empty()) {
-        return true;  // no say: the next rule decides (image_modality_hint, then the default)
+        return true;  // no say: the next rule decides (modality_choose: the detector, then the default)
     }
     std::string want, wanted_part;
     if (mod == "CR" || mod == "DX") {
