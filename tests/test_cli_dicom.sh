@@ -103,7 +103,7 @@ for i in doc["images"][1:]:
 '
 
 expect 0 "the text output of a DICOM file" -- "$radz" classify --model "$pkg" "$dicom/cxr_implicit"
-contains "$out" "cxr_implicit  cxr  64x64" "text output names the file and the chosen modality"
+contains "$out" "cxr_implicit  cxr (DICOM tags)  64x64" "text output names the file, the chosen modality and why"
 
 expect 1 "CSV output of a refused DICOM" -- "$radz" classify --model "$pkg" --csv "$dicom/ct_chest.dcm"
 contains "$out" "modality CT is not covered" "CSV carries the error"
