@@ -1,6 +1,7 @@
 #include "dicom.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -149,17 +150,25 @@ bool dicom_check_header(const dicom_frame & f, const image_limits & limits, std:
     }
     double frames = 1.0;
     if (!trim(f.number_of_frames).empty() &&
-        (!dicom_parse_number(f.number_of_frames, &frames) || frames < 1 || frames != std::floor(frames))) {
-        return fail(err, err_code, "decode", "number of frames '" + shown(f.number_of_frames) + "' is not a whole number >= 1");
+        (!dicom_parse_number(f.number_of_frames, &frames) || frames < 1 || frames > 2147483647.0 ||
+         frames != std::floor(frames))) {
+        // IS is a 32-bit integer: at most 2^31 - 1 frames (the product below stays below 2^64).
+        return fail(err, err_code, "decode", "number of frames '" + shown(f.number_of_frames) +
+                                                 "' is not a whole number in [1, 2147483647]");
     }
     if (jpeg && f.bits_allocated != 8) {
         return fail(err, err_code, "decode", "JPEG baseline with bits allocated " + std::to_string(f.bits_allocated) +
                                                  " (baseline JPEG is 8-bit)");
     }
+    // rows, columns <= 65535 (US), samples <= 3, bytes <= 2, frames < 2^31: exact in a double,
+    // below 2^64 (5.6e19 would not be: hence the checks above come first; rows and columns are
+    // also <= max_side by now).
     const double decoded = (double) f.rows * f.columns * f.samples_per_pixel * (f.bits_allocated / 8) * frames;
     if (decoded > (double) limits.max_decoded_bytes) {
+        char need[32];
+        std::snprintf(need, sizeof need, "%.0f", decoded);
         return fail(err, err_code, "limits",
-                    "decoding needs " + std::to_string((uint64_t) decoded) + " bytes (" + std::to_string(f.columns) + "x" +
+                    "decoding needs " + std::string(need) + " bytes (" + std::to_string(f.columns) + "x" +
                         std::to_string(f.rows) + ", " + std::to_string(f.samples_per_pixel) + " sample" +
                         (f.samples_per_pixel == 1 ? "" : "s") + ", " + std::to_string(f.bits_allocated) + "-bit, " +
                         std::to_string((uint64_t) frames) + " frame" + (frames == 1 ? "" : "s") +
@@ -288,6 +297,11 @@ bool dicom_frame_grey(const dicom_frame & frame, const image_limits & limits, im
         gi.center = (a + b + 1.0) / 2.0;
         gi.width  = b - a + 1.0;
         gi.voi    = "default";
+        if (!std::isfinite(gi.center) || !std::isfinite(gi.width)) {
+            return fail(err, err_code, "decode", "rescale slope '" + shown(frame.rescale_slope) +
+                                                     "' and intercept '" + shown(frame.rescale_intercept) +
+                                                     "' overflow the stored range");
+        }
     }
     gi.inverted = trim(frame.photometric) == "MONOCHROME1";
 
@@ -309,7 +323,7 @@ bool dicom_frame_grey(const dicom_frame & frame, const image_limits & limits, im
             y = ((m - (c - 0.5)) / (w - 1.0) + 0.5) * 255.0;
         }
         double g = std::floor(y + 0.5);
-        g        = g < 0.0 ? 0.0 : g > 255.0 ? 255.0 : g;
+        g        = !(g >= 0.0) ? 0.0 : g > 255.0 ? 255.0 : g;  // NaN (never from checked input) -> 0
         const uint8_t v = (uint8_t) g;
         grey->data[(size_t) i] = gi.inverted ? (uint8_t) (255 - v) : v;
     }
@@ -322,7 +336,7 @@ bool dicom_package_modality(const std::string & dicom_modality, const std::strin
     const std::string mod = trim(dicom_modality), part = trim(body_part);
     id->clear();
     if (mod.empty()) {
-        return true;  // no say: the next rule decides (image_modality_hint, then the default)
+        return true;  // no say: the next rule decides (modality_choose: the detector, then the default)
     }
     std::string want, wanted_part;
     if (mod == "CR" || mod == "DX") {

@@ -10,7 +10,11 @@
 #include <gdcmSequenceOfItems.h>
 #include <gdcmTrace.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <mutex>
 #include <sstream>
 
 namespace {
@@ -103,6 +107,35 @@ size_t stored_value_bytes(const uint8_t * b, size_t n, uint32_t vl) {
     return vl;
 }
 
+// Runs decode() with file descriptor 2 pointed at a temporary file, so that what a codec prints
+// itself (GDCM's OpenJPEG: "Tile part length size inconsistent with stream length", past
+// gdcm::Trace) becomes part of our one-line error instead of a second line. *said gets its first
+// line. Serialised: descriptor 2 is the process's.
+template <typename F> bool quiet_stderr(F decode, std::string * said) {
+    static std::mutex           m;
+    std::lock_guard<std::mutex> lock(m);
+    std::fflush(stderr);
+    FILE *    tmp   = std::tmpfile();
+    const int saved = tmp ? dup(2) : -1;
+    if (saved < 0 || dup2(fileno(tmp), 2) < 0) {
+        if (saved >= 0) close(saved);
+        if (tmp) std::fclose(tmp);
+        return decode();
+    }
+    const bool ok = decode();
+    std::fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    std::rewind(tmp);
+    char line[200] = {0};
+    if (std::fgets(line, sizeof line, tmp)) {
+        *said = line;
+        while (!said->empty() && (said->back() == '\n' || said->back() == '\r' || said->back() == ' ')) said->pop_back();
+    }
+    std::fclose(tmp);
+    return ok;
+}
+
 } // namespace
 
 bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & limits, dicom_frame * f,
@@ -162,8 +195,7 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
     // JPEG 2000 and JPEG-LS colour is stored as YBR_ICT / YBR_RCT and decoded to RGB.
     dicom_frame header = *f;
     const std::string ts_name = dicom_transfer_syntax_name(f->transfer_syntax);
-    std::string pi = f->photometric;
-    while (!pi.empty() && (pi.back() == ' ' || pi.back() == '\0')) pi.pop_back();
+    const std::string pi = dicom_trim(f->photometric);
     if (pi == "YBR_ICT" || pi == "YBR_RCT") header.photometric = "RGB";
     if (!dicom_check_header(header, limits, err, err_code)) {
         return false;
@@ -189,22 +221,26 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
         return true;
     }
     const gdcm::Image & img = reader.GetImage();
-    const size_t        len = img.GetBufferLength();
-    if (len < first) {
-        return fail(err, err_code, "decode", std::string(ts_name) + ": the decoded image holds " + std::to_string(len) +
-                                                 " bytes, the first frame needs " + std::to_string(first));
+    std::vector<char>   buf(img.GetBufferLength());
+    std::string         said;  // what the codec printed (OpenJPEG writes to stderr itself)
+    const bool decoded = quiet_stderr([&] { return img.GetBuffer(buf.data()); }, &said);
+    if (!decoded) {
+        return fail(err, err_code, "decode", std::string(ts_name) + ": the codec refused the pixel data (" +
+                                                 (said.empty() ? std::string("corrupt or truncated") : said) + ")");
     }
-    std::vector<char> buf(len);
-    if (!img.GetBuffer(buf.data())) {
-        return fail(err, err_code, "decode", std::string(ts_name) + ": the codec refused the pixel data (corrupt or truncated)");
+    // What GDCM decoded to (its pixel format, planar configuration; colour codecs give RGB).
+    const gdcm::PixelFormat & pf   = img.GetPixelFormat();
+    const size_t              need = (size_t) f->rows * f->columns * f->samples_per_pixel * (pf.GetBitsAllocated() / 8);
+    if (buf.size() < need) {
+        return fail(err, err_code, "decode", std::string(ts_name) + ": the decoded image holds " +
+                                                 std::to_string(buf.size()) + " bytes, the first frame needs " +
+                                                 std::to_string(need));
     }
-    f->samples.assign(reinterpret_cast<const uint8_t *>(buf.data()), reinterpret_cast<const uint8_t *>(buf.data()) + first);
-    // What GDCM decoded to: colour codecs give RGB, interleaved or as the image says.
-    const gdcm::PixelFormat & pf = img.GetPixelFormat();
-    f->bits_allocated            = pf.GetBitsAllocated();
-    f->bits_stored               = pf.GetBitsStored();
-    f->pixel_representation      = pf.GetPixelRepresentation();
-    f->planar_configuration      = (int32_t) img.GetPlanarConfiguration();
+    f->samples.assign(reinterpret_cast<const uint8_t *>(buf.data()), reinterpret_cast<const uint8_t *>(buf.data()) + need);
+    f->bits_allocated       = pf.GetBitsAllocated();
+    f->bits_stored          = pf.GetBitsStored();
+    f->pixel_representation = pf.GetPixelRepresentation();
+    f->planar_configuration = (int32_t) img.GetPlanarConfiguration();
     if (pi == "YBR_ICT" || pi == "YBR_RCT") f->photometric = "RGB";
     return true;
 }

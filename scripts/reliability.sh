@@ -116,12 +116,25 @@ run "unknown execution provider" "--ep: expected auto, cpu, webgpu or cuda" clas
 run "ONNX Runtime library that is not one" "text.png: cannot load the ONNX Runtime library" classify --ort-lib text.png "$good"
 run "unreadable results document" "text.png: not valid JSON" compare text.png text.png
 
+# DICOM (issue 17): the bad files of tests/data/dicom/ (scripts/make_dicom_testdata.py), a
+# modality the package does not cover; the same one-line errors as the other formats.
+dcm=$root/tests/data/dicom
+cp "$dcm"/bad_*.dcm "$dcm"/ct_chest.dcm "$dcm"/dx_hand.dcm .
+run "DICOM cut in half" "bad_truncated.dcm: truncated pixel data" classify --ep cpu bad_truncated.dcm
+run "DICOM of an unknown transfer syntax (MPEG2)" "bad_unknown_syntax.dcm: transfer syntax 1.2.840.10008.1.2.4.100 is not supported" classify --ep cpu bad_unknown_syntax.dcm
+run "DICOM, JPEG 2000 data the codec rejects" "bad_corrupt_j2k.dcm: JPEG 2000 lossless: the codec refused" classify --ep cpu bad_corrupt_j2k.dcm
+run "DICOM, baseline JPEG cut short" "bad_truncated_jpeg.dcm: JPEG frame: truncated JPEG" classify --ep cpu bad_truncated_jpeg.dcm
+run "DICOM header claiming 60000x60000" "bad_huge_frame.dcm: frame is 60000x60000" classify --ep cpu bad_huge_frame.dcm
+run "DICOM without pixel data" "bad_no_pixel_data.dcm: no pixel data (7FE0,0010)" classify --ep cpu bad_no_pixel_data.dcm
+run "DICOM of a modality not in the package (CT)" "ct_chest.dcm: modality CT is not covered by this package (cxr, mri)" classify --ep cpu ct_chest.dcm
+run "DICOM DX of the hand" "dx_hand.dcm: DX of body part HAND is not covered by this package (cxr: chest)" classify --ep cpu dx_hand.dcm
+
 # Inputs (issue 18): what cannot be read is reported and skipped (exit 1 when nothing is left);
 # a response file that cannot be read is a usage error (it may hold options).
 mkdir -p no_images broken_link && ln -s "$work/nowhere.png" broken_link/gone.png
 echo "@loop.txt" > loop.txt
 printf '\n# nothing\n' > empty_list.txt
-run "folder without images" "no_images: no PNG, JPEG or BMP file in this folder" classify --ep cpu no_images
+run "folder without images" "no_images: no PNG, JPEG, BMP or DICOM file in this folder" classify --ep cpu no_images
 run "folder holding a broken link" "broken_link/gone.png: broken symbolic link" classify --ep cpu broken_link
 run "missing list file" "nowhere.txt: cannot read (No such file or directory)" classify --ep cpu --list nowhere.txt
 run "list file without a path" "empty_list.txt: no path in this list" classify --ep cpu --list empty_list.txt
@@ -221,7 +234,8 @@ many_kept=$(sed -n '/^## Many inputs and peak memory/,$p' "$out" 2>/dev/null)
     echo
     echo "Written by \`scripts/reliability.sh\` ($(date -u +%Y-%m-%d), radz $("$root/$radz" --version | cut -d' ' -f2)," \
          "package $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$model/manifest.json"))."
-    echo "Exit codes: 1 an input failed, 2 a usage error. MODEL is the package folder."
+    echo "Exit codes: 1 an input failed, 2 a usage error. MODEL is the package folder. The bad DICOM"
+    echo "files in the browser (one line each there too): docs/results/parity.md, section DICOM."
     echo
     echo "| input | command | exit | message |"
     echo "|---|---|---|---|"

@@ -7,7 +7,8 @@
 #      into the one web build folder and serve that (on a fresh clone there is no build folder at
 #      all and it builds everything); / and runtime.json with COOP/COEP/CSP; samples on wasm and
 #      WebGPU vs the native CLI, a user finding, privacy, offline, progress, main thread,
-#      axe-core, keyboard, 375 px, screenshots.
+#      axe-core, keyboard, 375 px, screenshots;
+#   3. DICOM files dropped on the page (web/test/dicom_browser_test.mjs, issue 17).
 # Last line: "N passed, N failed" (ctest's tests plus the browser checks).
 #
 #   scripts/test_web.sh
@@ -67,6 +68,16 @@ else
     rm -rf "$WEB_DIR/web-dist"
     node web/test/browser_test.mjs --model "$PACKAGE" --radz "$RADZ" --out "$OUT" 2>&1 | tee "$OUT/browser.log"
     line=$(tail -1 "$OUT/browser.log")
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        n_pass=$((n_pass + BASH_REMATCH[1]))
+        n_fail=$((n_fail + BASH_REMATCH[2]))
+    else
+        n_fail=$((n_fail + 1))
+    fi
+    # DICOM files dropped on the page (issue 17): the same grey images as natively, the modality
+    # from the tags, bad files, privacy.
+    node web/test/dicom_browser_test.mjs --model "$PACKAGE" --radz "$RADZ" --out "$OUT" 2>&1 | tee "$OUT/dicom_browser.log"
+    line=$(tail -1 "$OUT/dicom_browser.log")
     if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         n_pass=$((n_pass + BASH_REMATCH[1]))
         n_fail=$((n_fail + BASH_REMATCH[2]))

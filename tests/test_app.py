@@ -7,6 +7,7 @@ same image and checks:
   - one bar per finding, sorted, each bar's length in the layout and in the screenshot's pixels
     matching its probability;
   - a missing model gives a one-line error and a non-zero exit;
+  - a folder of DICOM files: each one's modality from its tags, a CT refused, no header text;
   - Help > About RadZ (--show about) shows LICENSE and THIRD_PARTY_NOTICES.md byte for byte (their
     sha256 in the layout) in a window with text on it (the screenshot's pixels).
 Prints one line per check and a final "N passed, N failed"; exits 1 on any failure.
@@ -394,6 +395,28 @@ def main() -> int:
     err = r.stderr.decode(errors="replace")
     c.check("missing model: exit 1 with an error naming it", r.returncode == 1 and "no-such-model" in err,
             f"exit {r.returncode}: {err.strip()[-300:]}")
+
+    # 11. A folder of DICOM files dropped on the app (issue 17): found by preamble too, each one's
+    # modality from its tags, a CT refused, no header text in the results.
+    dicom = work / "dicom"
+    dicom.mkdir()
+    for n in ("cxr_explicit.dcm", "cxr_implicit", "mri_jpeg_baseline.dcm", "ct_chest.dcm"):
+        (dicom / n).symlink_to(REPO / "tests" / "data" / "dicom" / n)
+    dicom_json = work / "dicom.json"
+    r = run(x_server_cmd() + [args.app, "--image", dicom, "--model", args.model, "--ep", "cpu",
+                               "--results", dicom_json], env=env)
+    try:
+        doc = json.loads(dicom_json.read_text())
+        by = {Path(i["file"]).name: i for i in doc["images"]}
+        ok = (by["cxr_explicit.dcm"]["modality"] == "cxr" and "findings" in by["cxr_explicit.dcm"] and
+              by["cxr_implicit"]["modality"] == "cxr" and by["mri_jpeg_baseline.dcm"]["modality"] == "mri" and
+              by["mri_jpeg_baseline.dcm"]["dicom"] == {"modality": "MR", "body_part_examined": "HEAD"} and
+              "modality CT is not covered" in by["ct_chest.dcm"]["error"]["message"] and
+              "PRIVATE" not in dicom_json.read_text())
+        detail = json.dumps({k: (v["modality"], v.get("error")) for k, v in by.items()})
+    except (OSError, ValueError, KeyError) as e:
+        ok, detail = False, f"exit {r.returncode}: {e}; {r.stderr.decode(errors='replace').strip()[-300:]}"
+    c.check("a folder of DICOM files: modality from the tags, CT refused, no header text", ok, detail)
 
     print(f"{c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1

@@ -20,10 +20,6 @@ py=/usr/bin/python3
 rm -rf "$work"
 mkdir -p "$work"
 . "$(dirname "$0")/cli_test_lib.sh"   # fail, expect, contains, file_contains
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}
-# GDCM's JPEG 2000 codec leaks OpenJPEG's decoder state on a corrupt codestream (112 bytes per
-# file, libopenjp2's allocations): not ours, suppressed for LeakSanitizer only.
-export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan_dicom.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # check_doc DESCRIPTION PYTHON_ASSERTIONS: runs the assertions on the results document in $work/out
 # (doc: the document; im: file base name -> image); prints what failed.
@@ -107,10 +103,15 @@ for i in doc["images"][1:]:
 '
 
 expect 0 "the text output of a DICOM file" -- "$radz" classify --model "$pkg" "$dicom/cxr_implicit"
-contains "$out" "cxr_implicit  cxr  64x64" "text output names the file and the chosen modality"
+contains "$out" "cxr_implicit  cxr (DICOM tags)  64x64" "text output names the file, the chosen modality and why"
 
 expect 1 "CSV output of a refused DICOM" -- "$radz" classify --model "$pkg" --csv "$dicom/ct_chest.dcm"
 contains "$out" "modality CT is not covered" "CSV carries the error"
+
+# radz eval over a labels file naming DICOM files (one without an extension): all scored.
+printf 'path,Effusion\ncxr_explicit.dcm,1\ndx16_window.dcm,0\ncxr_implicit,1\ncr_monochrome1.dcm,0\n' > "$work/labels.csv"
+expect 0 "radz eval on DICOM files" -- "$radz" eval --model "$pkg" "$work/labels.csv" --images "$dicom"
+contains "$out" "4 images scored (0 failed), modality cxr" "eval scored every DICOM file"
 
 echo "test_cli_dicom: $checks checks, $failures failed"
 [ "$failures" = 0 ] && rm -rf "$work"

@@ -131,7 +131,7 @@ expect 1 "unreadable inputs" -- "$radz" classify --ep cpu --json --list missing.
 printf '%s\n' broken/good.jpg "${paths[0]}" > expected_some.txt
 results "unreadable inputs: the rest is classified" expected_some.txt
 file_contains "$work/err" "missing.txt: cannot read (No such file or directory)" "a missing list file is named"
-file_contains "$work/err" "empty: no PNG, JPEG or BMP file in this folder" "a folder without images is named"
+file_contains "$work/err" "empty: no PNG, JPEG, BMP or DICOM file in this folder" "a folder without images is named"
 file_contains "$work/err" "broken/gone.png: broken symbolic link" "a broken link is named"
 lines "$work/err" 3 "one line per unreadable input"
 printf '\n# nothing\n' > blank.txt

@@ -175,7 +175,11 @@ TEST_CASE("dicom: header checks give one-line errors before any decoding") {
     CHECK(error_of(f) == "truncated pixel data (1 bytes, the first frame needs 2)");
     f                  = mono8({1, 2}, 2, 1);
     f.number_of_frames = "0";
-    CHECK(error_of(f) == "number of frames '0' is not a whole number >= 1");
+    CHECK(error_of(f) == "number of frames '0' is not a whole number in [1, 2147483647]");
+    // Found by fuzz_dicom: a number of frames beyond IS's range made the size in the message
+    // overflow its conversion (undefined behaviour).
+    f.number_of_frames = "555555555555555555";
+    CHECK(error_of(f) == "number of frames '5555555555555555...' is not a whole number in [1, 2147483647]");
     f               = mono8({1, 2}, 2, 1);
     f.window_center = "abc";
     f.window_width  = "10";
@@ -191,6 +195,12 @@ TEST_CASE("dicom: header checks give one-line errors before any decoding") {
     f.number_of_frames    = "3";
     CHECK(error_of(f, &code, lim) == "decoding needs 1200 bytes (20x20, 1 sample, 8-bit, 3 frames), more than the limit of 1000");
     CHECK(code == "limits");
+}
+
+TEST_CASE("dicom: a rescale that overflows the stored range is refused") {
+    dicom_frame f   = mono16({0, 65535}, 16, false);
+    f.rescale_slope = "1e305";
+    CHECK(error_of(f) == "rescale slope '1e305' and intercept '' overflow the stored range");
 }
 
 TEST_CASE("dicom: multi-frame: the first frame is used") {

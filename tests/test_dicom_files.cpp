@@ -14,11 +14,6 @@
 #include <string>
 #include <vector>
 
-// LeakSanitizer (sanitized builds): GDCM 3.0.21's JPEG 2000 codec does not free OpenJPEG's
-// decoder state on a corrupt codestream (bad_corrupt_j2k.dcm, 112 bytes); tests/lsan_dicom.supp
-// says the same for the CLI test.
-extern "C" const char * __lsan_default_suppressions() { return "leak:libopenjp2.so\n"; }
-
 static std::string dicom_path(const std::string & name) {
     return std::string(RADZ_SOURCE_DIR) + "/tests/data/dicom/" + name;
 }
@@ -94,7 +89,7 @@ TEST_CASE("dicom files: bad files give one-line errors and their code") {
     const bad_case cases[] = {
         {"bad_truncated.dcm", "decode", "truncated pixel data ("},
         {"bad_unknown_syntax.dcm", "decode", "transfer syntax 1.2.840.10008.1.2.4.100 is not supported (supported: "},
-        {"bad_corrupt_j2k.dcm", "decode", "JPEG 2000 lossless: the codec refused the pixel data (corrupt or truncated)"},
+        {"bad_corrupt_j2k.dcm", "decode", "JPEG 2000 lossless: the codec refused the pixel data ("},
         {"bad_truncated_jpeg.dcm", "decode", "JPEG frame: truncated JPEG"},
         {"bad_huge_frame.dcm", "limits", "frame is 60000x60000, larger than the limit of 8192 per side"},
         {"bad_no_pixel_data.dcm", "decode", "no pixel data (7FE0,0010) in the DICOM file"},

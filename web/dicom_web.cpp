@@ -17,7 +17,7 @@
 EM_JS(char *, radz_web_dicom_text, (const char * key), {
     var d = Module.radzDicom;
     var v = d ? d[UTF8ToString(key)] : undefined;
-    var s = typeof v === 'string' ? v : '';
+    var s = typeof v === "string" ? v : "";
     var n = lengthBytesUTF8(s) + 1;
     var p = _malloc(n);
     stringToUTF8(s, p, n);

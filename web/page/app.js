@@ -17,6 +17,7 @@ const pending = new Map();
 let info = null;
 let samples = [];
 let current = null;      // {name, bytes | sample, modality, draw}
+let lastPreview = null;  // the grey image of the last DICOM shown (tests compare it)
 
 function request(msg) {
   const id = nextId++;
@@ -213,11 +214,13 @@ function showDicom(c, r) {
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   const d = r.image.dicom || {};
   const tags = [d.modality, d.body_part_examined].filter((t) => t).join(', ');
+  lastPreview = null;
   if (!r.preview) {
     $('image-note').textContent = c.name + ': DICOM' + (tags ? ' (' + tags + ')' : '') + '.';
     canvas.setAttribute('aria-label', 'No image: ' + c.name + ' could not be read');
     return;
   }
+  lastPreview = r.preview;
   const { width, height, grey } = r.preview;
   const rgba = new Uint8ClampedArray(width * height * 4);
   for (let i = 0; i < width * height; i++) {
@@ -278,7 +281,7 @@ async function classifyCurrent() {
     'image total': t.total, 'request (worker round trip)': r.ms });
   status(c.name + ': ' + r.image.findings.length + ' findings for ' +
     $('modality').selectedOptions[0].textContent + ' in ' + r.ms.toFixed(0) + ' ms.');
-  note('result-shown', { name: c.name, modality, image: r.image });
+  note('result-shown', { name: c.name, modality, image: r.image, dicomMs: r.dicomMs });
   return r.image;
 }
 
@@ -448,6 +451,8 @@ window.radz = {
   addFinding,
   removeFinding,
   exportResults: async () => (await request({ type: 'export' })).json,
+  dicomPreview: () => (lastPreview ? { width: lastPreview.width, height: lastPreview.height,
+    grey: Array.from(lastPreview.grey) } : null),
 };
 
 wire();

@@ -147,6 +147,14 @@ async function decode() {
   const frame = firstFrame(ds, el);
   if (ts === '1.2.840.10008.1.2.4.50') return { attrs, jpeg: frame.slice() };
   const name = NAMES[ts] || ts;
+  // Every JPEG family codestream (lossless, JPEG-LS, JPEG 2000) ends with FF D9 (EOI / EOC;
+  // fragments are padded to an even length). The wasm OpenJPEG decodes what it can of a damaged
+  // codestream without an error, so a missing end is refused here, as GDCM refuses it natively.
+  let end = frame.length;
+  while (end > 0 && frame[end - 1] === 0) end--;
+  if (ts !== '1.2.840.10008.1.2.5' && !(end >= 2 && frame[end - 2] === 0xff && frame[end - 1] === 0xd9)) {
+    throw new Error(name + ': the codec refused the pixel data (no end-of-codestream marker: truncated or corrupt)');
+  }
   let out;
   try {
     if (ts === '1.2.840.10008.1.2.4.80' || ts === '1.2.840.10008.1.2.4.81') {
@@ -169,18 +177,15 @@ async function decode() {
     } else if (ts === '1.2.840.10008.1.2.4.57' || ts === '1.2.840.10008.1.2.4.70') {
       if (!codecs.lossless) codecs.lossless = await import('./dicom/lossless.js');
       const d = new codecs.lossless.Decoder();
-      const r = d.decompress(frame.buffer, frame.byteOffset, frame.length);
-      out = asBytes(r);
-      if (attrs.bits_allocated === 16 && r.BYTES_PER_ELEMENT === 1) {
-        throw new Error('8-bit lossless JPEG data in 16-bit samples');
-      }
+      // Samples as wide as Bits Allocated (Uint8Array or Uint16Array, the platform's little endian).
+      out = asBytes(d.decode(frame.buffer, frame.byteOffset, frame.length, attrs.bits_allocated >> 3));
       if (attrs.samples_per_pixel === 3) attrs.planar_configuration = 0;
     } else {
       throw new Error('transfer syntax ' + ts + ' (' + name + ') is not read in the browser');
     }
   } catch (err) {
     const why = String(err && err.message ? err.message : err);
-    if (/is not read in the browser|in 16-bit samples/.test(why)) throw err;
+    if (/is not read in the browser/.test(why)) throw err;
     throw new Error(name + ': the codec refused the pixel data (corrupt or truncated)');
   }
   return { attrs, samples: out };

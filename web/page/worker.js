@@ -176,9 +176,12 @@ async function classify(req) {
   const t0 = performance.now();
   // DICOM: parsed and decoded by dicom.js (its own worker), handed to the core's rules.
   const dicom = bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+  let dicomMs = null;  // parsing and decoding in the DICOM worker (before the core's timings)
   if (dicom) {
     const { dicomFrame } = await import('./dicom.js');
+    const td = performance.now();
     mod.radzDicom = await dicomFrame(bytes, (attrs) => mod.dicomCheckHeader(attrs));
+    dicomMs = performance.now() - td;
   }
   const r = await call('radz_web_classify', [req.name, req.modality]);
   // The grey image the core made of a DICOM frame, for the page to show (it has no other way).
@@ -186,7 +189,7 @@ async function classify(req) {
   mod.radzInput = null;
   mod.radzDicom = null;
   if (!r.image) throw new Error(r.error);
-  return { image: r.image, error: r.ok ? '' : r.error, ms: performance.now() - t0, preview };
+  return { image: r.image, error: r.ok ? '' : r.error, ms: performance.now() - t0, preview, dicomMs };
 }
 
 async function addFinding(req) {
