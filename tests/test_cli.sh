@@ -330,7 +330,7 @@ checks=$((checks + 1))
 $py - "$work/ns_orig.json" "$work/ns.json" "$ns_top" <<'EOF2' || fail "no_signal in --json, scores unchanged"
 import json, sys
 a, b, top = (json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3])
-assert b["schema_version"] == 1
+assert b["schema_version"] == 2
 fa = {f["id"]: f for f in a["images"][0]["findings"]}
 for f in b["images"][0]["findings"]:
     assert f["probability"] == fa[f["id"]]["probability"] and f["logit"] == fa[f["id"]]["logit"], f["id"]
