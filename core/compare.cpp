@@ -24,12 +24,63 @@ static int32_t top1_index(const std::vector<results_finding> & f) {
     return best;
 }
 
+// The modality detector and gate (schema version 2): the verdict, reason and detected modality
+// agree, the probabilities within the probability tolerance, the distance within the logit
+// tolerance relative to its size. A detection on one side only fails when both documents could
+// carry one (both sides have a modality_source: a version-1 document has none of them).
+static void compare_detection(const results_image & a, const results_image & b, const compare_tolerances & tol,
+                              compare_image * ci) {
+    if (a.modality_source != b.modality_source) {
+        ci->problems.push_back("modality chosen by " + a.modality_source + " vs " + b.modality_source);
+    }
+    if (!a.detection || !b.detection) {
+        if (a.detection.has_value() != b.detection.has_value() && !a.error && !b.error) {
+            ci->problems.push_back(std::string("modality detection on the ") + (a.detection ? "reference" : "candidate") +
+                                   " only");
+        }
+        return;
+    }
+    const results_detection & x = *a.detection;
+    const results_detection & y = *b.detection;
+    if (x.verdict != y.verdict || x.reason != y.reason) {
+        ci->problems.push_back("gate verdict differs: " + x.verdict + (x.reason.empty() ? "" : " (" + x.reason + ")") +
+                               " vs " + y.verdict + (y.reason.empty() ? "" : " (" + y.reason + ")"));
+    }
+    if (x.modality != y.modality) {
+        ci->problems.push_back("detected modality differs: " + x.modality + " vs " + y.modality);
+    }
+    char buf[160];
+    double d = std::fabs(x.other - y.other);
+    for (const auto & p : x.probabilities) {
+        bool found = false;
+        for (const auto & q : y.probabilities) {
+            if (q.first == p.first) {
+                d     = std::fmax(d, std::fabs(p.second - q.second));
+                found = true;
+            }
+        }
+        if (!found) {
+            ci->problems.push_back("detection: modality " + p.first + " on the reference only");
+        }
+    }
+    if (d > tol.prob) {
+        std::snprintf(buf, sizeof buf, "detection: |d probability| %.2e > %.0e", d, tol.prob);
+        ci->problems.push_back(buf);
+    }
+    const double dd = std::fabs(x.distance - y.distance);
+    if (dd > tol.logit * std::fmax(1.0, std::fabs(x.distance))) {
+        std::snprintf(buf, sizeof buf, "detection: |d distance| %.3g > %.0e of %.4g", dd, tol.logit, x.distance);
+        ci->problems.push_back(buf);
+    }
+}
+
 // check_no_signal: both documents are schema version 1 (they carry no_signal), which must agree.
 static void compare_pair(const results_image & a, const results_image & b, const compare_tolerances & tol,
                          bool check_no_signal, compare_image * ci, compare_report * rep) {
     if (a.modality != b.modality) {
         ci->problems.push_back("modality differs: " + a.modality + " vs " + b.modality);
     }
+    compare_detection(a, b, tol, ci);
     if (a.error || b.error) {
         if (a.error && b.error) {
             if (a.error->code != b.error->code) {

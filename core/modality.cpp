@@ -102,7 +102,7 @@ std::string modality_rejection_message(const radz_package & pkg, const modality_
     if (det.reason == "blank") {
         std::snprintf(buf, sizeof buf, "a blank frame: no contrast (standard deviation %.4f)", det.contrast);
     } else if (det.reason == "other") {
-        std::snprintf(buf, sizeof buf, "looks like something else (a photo, document, screenshot, ...): P(other) %.2f",
+        std::snprintf(buf, sizeof buf, "looks like something else, such as a photo, a document or a screenshot: P(other) %.2f",
                       det.p_other);
     } else {
         std::snprintf(buf, sizeof buf, "unlike the images the detector knows: distance %.1f, limit %.1f", det.distance,

@@ -86,4 +86,11 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE:radz>
                      ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_CURRENT_BINARY_DIR}/test_cli_shipped_work)
     set_tests_properties(test_cli_shipped PROPERTIES TIMEOUT 600)
+
+    # Modality detection and the gate (issue 13) on the shipped package's head.
+    add_test(NAME test_cli_modality
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_modality.sh $<TARGET_FILE:radz>
+                     ${CMAKE_SOURCE_DIR}/assets/models/radz-tiny ${CMAKE_CURRENT_BINARY_DIR}/test_cli_modality_work
+                     ${CMAKE_CURRENT_SOURCE_DIR}/data/ood)
+    set_tests_properties(test_cli_modality PROPERTIES TIMEOUT 600)
 endif()

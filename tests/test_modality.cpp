@@ -107,7 +107,7 @@ TEST_CASE("modality_rejection_message names the package's modalities and the rea
     const float photo[3] = { 0.0f, 0.0f, 3.0f };
     modality_detection d = modality_gate(pkg.modality_head, photo, 1.0f, 0.2);
     CHECK(modality_rejection_message(pkg, d) ==
-          "not a chest X-ray or brain MRI (looks like something else (a photo, document, screenshot, ...): P(other) 0.91)");
+          "not a chest X-ray or brain MRI (looks like something else, such as a photo, a document or a screenshot: P(other) 0.91)");
     d = modality_gate(pkg.modality_head, photo, 1.0f, 0.0);
     CHECK(modality_rejection_message(pkg, d) == "not a chest X-ray or brain MRI (a blank frame: no contrast (standard deviation 0.0000))");
     const float cxr[3] = { 3.0f, 0.0f, 0.0f };
