@@ -560,6 +560,16 @@ std::string package_file_path(const radz_package & pkg, const std::string & path
     return pkg.dir.empty() ? path : pkg.dir + "/" + path;
 }
 
+std::vector<std::string> package_variant_files(const radz_package & pkg, const package_variant_info & v) {
+    std::vector<std::string> files = {v.embeddings, pkg.tokenizer_file, v.reference, v.anchors};
+    if (pkg.format_version >= 1) {
+        files.push_back(pkg.evidence_file);
+    }
+    files.push_back(v.vision);
+    files.push_back(v.decoder);
+    return files;
+}
+
 std::vector<std::string> package_variant_names(const radz_package & pkg) {
     std::vector<std::string> names;
     for (const package_variant_info & v : pkg.variants) names.push_back(v.name);

@@ -145,6 +145,11 @@ const package_file * package_file_find(const radz_package & pkg, const std::stri
 // <dir>/<path> (dir empty: path).
 std::string package_file_path(const radz_package & pkg, const std::string & path);
 
+// The files pipeline_open reads for variant v, in the order it reads them: embeddings,
+// tokenizer, reference features, anchor table, evidence (version 1), vision graph, decoder graph.
+// A front end that fetches files (the page's worker) fetches these.
+std::vector<std::string> package_variant_files(const radz_package & pkg, const package_variant_info & v);
+
 // Names of the variants, manifest order.
 std::vector<std::string> package_variant_names(const radz_package & pkg);
 

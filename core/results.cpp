@@ -19,6 +19,73 @@ static std::string opt_string(const std::optional<std::string> & s) {
     return s ? json_string(*s) : "null";
 }
 
+std::string results_image_to_json(const results_image & im, int32_t schema_version) {
+    std::string s;
+    s += "    {\n";
+    s += "      \"file\": " + json_string(im.file) + ",\n";
+    s += "      \"sha256\": " + opt_string(im.sha256) + ",\n";
+    s += "      \"modality\": " + json_string(im.modality);
+    if (schema_version >= 2) {
+        s += ",\n      \"modality_source\": " + json_string(im.modality_source);
+        s += ",\n      \"detection\": ";
+        if (!im.detection) {
+            s += "null";
+        } else {
+            const results_detection & dt = *im.detection;
+            s += "{\"modality\": " + json_string(dt.modality) + ", \"probabilities\": {";
+            for (size_t k = 0; k < dt.probabilities.size(); k++) {
+                s += (k ? ", " : "") + json_string(dt.probabilities[k].first) + ": " + json_number(dt.probabilities[k].second);
+            }
+            s += "}, \"other\": " + json_number(dt.other) + ", \"distance\": " + json_number(dt.distance) +
+                 ", \"contrast\": " + json_number(dt.contrast) + ", \"verdict\": " + json_string(dt.verdict) +
+                 ", \"reason\": " + (dt.reason.empty() ? std::string("null") : json_string(dt.reason)) +
+                 ", \"message\": " + (dt.message.empty() ? std::string("null") : json_string(dt.message)) + "}";
+        }
+        s += ",\n      \"warning\": " + (im.warning.empty() ? std::string("null") : json_string(im.warning));
+    }
+    if (im.dicom) {
+        const auto text = [](const std::string & v) { return v.empty() ? std::string("null") : json_string(v); };
+        s += ",\n      \"dicom\": {\"modality\": " + text(im.dicom->modality) + ", \"body_part_examined\": " +
+             text(im.dicom->body_part) + "}";
+    }
+    if (im.width && im.height) {
+        s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
+    }
+    if (!im.feature.empty()) {
+        s += ",\n      \"feature\": [";
+        for (size_t k = 0; k < im.feature.size(); k++) {
+            s += (k ? ", " : "") + json_number(im.feature[k]);
+        }
+        s += "]";
+    }
+    if (!im.error) {
+        s += ",\n      \"findings\": [";
+        for (size_t k = 0; k < im.findings.size(); k++) {
+            const results_finding & f = im.findings[k];
+            s += k ? ",\n" : "\n";
+            s += "        {\"id\": " + json_string(f.id) + ", \"display\": " + json_string(f.display) +
+                 ", \"cosine\": " + json_number(f.cosine) + ", \"logit\": " + json_number(f.logit) +
+                 ", \"probability\": " + json_number(f.probability) + ", \"calibrated\": " +
+                 (f.calibrated ? "true" : "false") +
+                 (schema_version >= 1 ? std::string(", \"no_signal\": ") + (f.no_signal ? "true" : "false") : "") +
+                 ", \"source\": " + json_string(f.source) + "}";
+        }
+        s += im.findings.empty() ? "]" : "\n      ]";
+    }
+    if (im.timings_ms) {
+        const results_timings & t = *im.timings_ms;
+        s += ",\n      \"timings_ms\": {\"decode\": " + json_number(t.decode) + ", \"preprocess\": " + json_number(t.preprocess) +
+             ", \"vision\": " + json_number(t.vision) + ", \"decoder\": " + json_number(t.decoder) +
+             ", \"score\": " + json_number(t.score) + ", \"total\": " + json_number(t.total) +
+             (schema_version >= 2 ? ", \"detect\": " + json_number(t.detect) : std::string()) + "}";
+    }
+    if (im.error) {
+        s += ",\n      \"error\": {\"code\": " + json_string(im.error->code) + ", \"message\": " + json_string(im.error->message) + "}";
+    }
+    s += "\n    }";
+    return s;
+}
+
 std::string results_to_json(const results_doc & d) {
     std::string s;
     s += "{\n";
@@ -36,70 +103,7 @@ std::string results_to_json(const results_doc & d) {
          ", \"findings\": " + std::to_string(d.anchors_findings) + "},\n";
     s += "  \"images\": [";
     for (size_t i = 0; i < d.images.size(); i++) {
-        const results_image & im = d.images[i];
-        s += i ? ",\n" : "\n";
-        s += "    {\n";
-        s += "      \"file\": " + json_string(im.file) + ",\n";
-        s += "      \"sha256\": " + opt_string(im.sha256) + ",\n";
-        s += "      \"modality\": " + json_string(im.modality);
-        if (d.schema_version >= 2) {
-            s += ",\n      \"modality_source\": " + json_string(im.modality_source);
-            s += ",\n      \"detection\": ";
-            if (!im.detection) {
-                s += "null";
-            } else {
-                const results_detection & dt = *im.detection;
-                s += "{\"modality\": " + json_string(dt.modality) + ", \"probabilities\": {";
-                for (size_t k = 0; k < dt.probabilities.size(); k++) {
-                    s += (k ? ", " : "") + json_string(dt.probabilities[k].first) + ": " + json_number(dt.probabilities[k].second);
-                }
-                s += "}, \"other\": " + json_number(dt.other) + ", \"distance\": " + json_number(dt.distance) +
-                     ", \"contrast\": " + json_number(dt.contrast) + ", \"verdict\": " + json_string(dt.verdict) +
-                     ", \"reason\": " + (dt.reason.empty() ? std::string("null") : json_string(dt.reason)) +
-                     ", \"message\": " + (dt.message.empty() ? std::string("null") : json_string(dt.message)) + "}";
-            }
-            s += ",\n      \"warning\": " + (im.warning.empty() ? std::string("null") : json_string(im.warning));
-        }
-        if (im.dicom) {
-            const auto text = [](const std::string & v) { return v.empty() ? std::string("null") : json_string(v); };
-            s += ",\n      \"dicom\": {\"modality\": " + text(im.dicom->modality) + ", \"body_part_examined\": " +
-                 text(im.dicom->body_part) + "}";
-        }
-        if (im.width && im.height) {
-            s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
-        }
-        if (!im.feature.empty()) {
-            s += ",\n      \"feature\": [";
-            for (size_t k = 0; k < im.feature.size(); k++) {
-                s += (k ? ", " : "") + json_number(im.feature[k]);
-            }
-            s += "]";
-        }
-        if (!im.error) {
-            s += ",\n      \"findings\": [";
-            for (size_t k = 0; k < im.findings.size(); k++) {
-                const results_finding & f = im.findings[k];
-                s += k ? ",\n" : "\n";
-                s += "        {\"id\": " + json_string(f.id) + ", \"display\": " + json_string(f.display) +
-                     ", \"cosine\": " + json_number(f.cosine) + ", \"logit\": " + json_number(f.logit) +
-                     ", \"probability\": " + json_number(f.probability) + ", \"calibrated\": " +
-                     (f.calibrated ? "true" : "false") +
-                     (d.schema_version >= 1 ? std::string(", \"no_signal\": ") + (f.no_signal ? "true" : "false") : "") +
-                     ", \"source\": " + json_string(f.source) + "}";
-            }
-            s += im.findings.empty() ? "]" : "\n      ]";
-        }
-        if (im.timings_ms) {
-            const results_timings & t = *im.timings_ms;
-            s += ",\n      \"timings_ms\": {\"decode\": " + json_number(t.decode) + ", \"preprocess\": " + json_number(t.preprocess) +
-                 ", \"vision\": " + json_number(t.vision) + ", \"decoder\": " + json_number(t.decoder) +
-                 ", \"score\": " + json_number(t.score) + ", \"total\": " + json_number(t.total) +
-                 (d.schema_version >= 2 ? ", \"detect\": " + json_number(t.detect) : std::string()) + "}";
-        }
-        if (im.error) {
-            s += ",\n      \"error\": {\"code\": " + json_string(im.error->code) + ", \"message\": " + json_string(im.error->message) + "}";
-        }
-        s += "\n    }";
+        s += (i ? ",\n" : "\n") + results_image_to_json(d.images[i], d.schema_version);
     }
     s += d.images.empty() ? "]\n" : "\n  ]\n";
     s += "}\n";

@@ -90,6 +90,10 @@ struct results_doc {
 // results_validate.
 std::string results_to_json(const results_doc & doc);
 
+// JSON text of one image as results_to_json writes it inside "images" (indented for that place,
+// no trailing newline): for a front end that passes on one result (the page's worker).
+std::string results_image_to_json(const results_image & image, int32_t schema_version);
+
 // Parses and validates; name is used in errors (e.g. the file's base name).
 bool results_parse(const std::string & json_text, const std::string & name, results_doc * doc, std::string * err);
 bool results_load (const std::string & path, results_doc * doc, std::string * err);

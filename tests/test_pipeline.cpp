@@ -347,6 +347,21 @@ TEST_CASE("user findings get a label-free anchor and can be saved and loaded") {
     std::remove(path.c_str());
 }
 
+TEST_CASE("package_variant_files names exactly the files pipeline_open reads, in its order") {
+    const radz_package & pkg = fx().pkg;
+    for (const auto & v : pkg.variants) {
+        std::vector<std::string> read;
+        pipeline_reader          reader = [&](const std::string & path, std::vector<uint8_t> * bytes, std::string * e) {
+            read.push_back(path);
+            return file_read_bytes(package_file_path(pkg, path), bytes, 1ull << 31, e);
+        };
+        pipeline    pl;
+        std::string err;
+        REQUIRE(pipeline_open(fx().be.get(), pkg, v.name, reader, &pl, &err));
+        CHECK(read == package_variant_files(pkg, v));
+    }
+}
+
 TEST_CASE("finding edits: batched add, remove, replace in place, all or nothing, the table's sha256 follows it") {
     radz_package pkg = fx().pkg;
     pipeline     pl;

@@ -78,6 +78,17 @@ TEST_CASE("results: write then read gives the same document") {
     CHECK(j["backend"]["adapter"].is_null());
 }
 
+TEST_CASE("results: one image's JSON is the document's, parsed alike") {
+    const results_doc d    = make_results();
+    const std::string text = results_to_json(d);
+    const auto        j    = nlohmann::json::parse(text);
+    for (size_t i = 0; i < d.images.size(); ++i) {
+        const std::string one = results_image_to_json(d.images[i], d.schema_version);
+        CHECK(text.find(one) != std::string::npos);
+        CHECK(nlohmann::json::parse(one) == j["images"][i]);
+    }
+}
+
 TEST_CASE("results: numbers are written with 9 significant digits") {
     results_doc d = make_results();
     d.images[0].findings[0].cosine = 0.123456789123;

@@ -1,11 +1,16 @@
-# Web tests (issue 6), included by tests/CMakeLists.txt; Emscripten only.
+# Web tests (issue 6), included by tests/CMakeLists.txt: Emscripten builds, and one node test in the native build.
 #
 #   test_pipeline_wasm   tests/test_pipeline.cpp unchanged, built to wasm with the backend on
 #                        ONNX Runtime Web (web/test/backend_ort.h maps ort_backend_create to
 #                        it), run by node: pipeline goldens, batches, user findings, bad inputs,
 #                        on the package in RADZ_TEST_PACKAGE (read through -sNODERAWFS).
+#   test_web_modules     (native build) the page's protocol and provider tables under node:
+#                        tests/test_web_modules.mjs on web/page/protocol.mjs and providers.mjs.
 
 if (NOT EMSCRIPTEN)
+    find_program(RADZ_NODE_MODULES_TEST NAMES node PATHS /usr/bin /usr/local/bin REQUIRED)
+    add_test(NAME test_web_modules COMMAND ${RADZ_NODE_MODULES_TEST} ${CMAKE_SOURCE_DIR}/tests/test_web_modules.mjs)
+    set_tests_properties(test_web_modules PROPERTIES TIMEOUT 60)
     return()
 endif()
 get_property(_radz_web_done GLOBAL PROPERTY RADZ_WEB_TESTS_INCLUDED)

@@ -1,13 +1,15 @@
 #include "backend_ortweb.h"
 
+#include "ort_options.h"
+
 #include <emscripten.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 
 // The asynchronous imports (the module's ASYNCIFY_IMPORTS): each awaits ONNX Runtime Web.
-EM_ASYNC_JS(int, radz_ortweb_init, (const char * ep, int threads), {
-    return await Module.radzOrtweb.init(UTF8ToString(ep), threads);
+EM_ASYNC_JS(int, radz_ortweb_init, (const char * ep, int threads, const char * session_config), {
+    return await Module.radzOrtweb.init(UTF8ToString(ep), threads, JSON.parse(UTF8ToString(session_config)));
 });
 
 EM_ASYNC_JS(int, radz_ortweb_create, (const uint8_t * data, size_t size, const char * label), {
@@ -160,7 +162,11 @@ public:
 } // namespace
 
 std::unique_ptr<backend> ortweb_backend_create(const ortweb_options & opt, std::string * err) {
-    if (!radz_ortweb_init(opt.ep.c_str(), opt.threads)) {
+    nlohmann::json config = nlohmann::json::object();  // the native side's entries (native/ort_options.h)
+    for (const auto & e : ORT_SESSION_ENTRIES) {
+        config[std::string(e.key).substr(std::string(e.key).find('.') + 1)] = e.value;
+    }
+    if (!radz_ortweb_init(opt.ep.c_str(), opt.threads, config.dump().c_str())) {
         set_err(err, js_string(0));
         return nullptr;
     }

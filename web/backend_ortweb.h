@@ -8,8 +8,8 @@
 // worker imports ort.webgpu.min.mjs or ort.wasm.min.mjs), else, under node, the file
 // $RADZ_ORT_WEB_DIR/ort.wasm.min.mjs.
 //
-// Every session gets the session config entry session.disable_quant_qdq = "1"
-// (docs/model-package.md, section 8).
+// Every session gets the session config entries of native/ort_options.h (ORT_SESSION_ENTRIES:
+// session.disable_quant_qdq = "1", docs/model-package.md section 8), handed to ortweb_glue.js.
 #pragma once
 
 #include "backend.h"

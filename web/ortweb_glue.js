@@ -4,11 +4,14 @@
 // session, and keeps the outputs until C++ copies them back into its own vectors.
 //
 // ONNX Runtime Web comes from Module.ort (the worker imports it and passes it in), or under
-// node from $RADZ_ORT_WEB_DIR/ort.wasm.min.mjs.
+// node from $RADZ_ORT_WEB_DIR/ort.wasm.min.mjs. The providers are web/page/providers.mjs's, passed
+// in as Module.radzProviders by the worker; under node (no WebGPU) only wasm runs. The session
+// options come from C++ (native/ort_options.h, through init).
 Module.radzOrtweb = (function () {
   var ort = null;
   var ep = '';
   var adapterInfo = '';
+  var sessionConfig = {};
   var sessions = new Map();
   var nextId = 1;
   var lastError = '';
@@ -34,31 +37,20 @@ Module.radzOrtweb = (function () {
     return ort;
   }
 
-  function describeAdapter(a) {
-    var i = a.info || {};
-    var parts = [i.vendor, i.architecture, i.device, i.description].filter(function (x) { return x; });
-    return parts.length ? parts.join(' ') : 'unknown WebGPU adapter';
-  }
-
   return {
-    // ep: "wasm", "cpu" or "webgpu"; threads: 0 keeps ONNX Runtime Web's default.
-    init: async function (wantEp, threads) {
+    // ep: "wasm", "cpu" or "webgpu"; threads: 0 keeps ONNX Runtime Web's default; config: the
+    // session config entries every session gets ({disable_quant_qdq: "1"}).
+    init: async function (wantEp, threads, config) {
       try {
         await loadOrt();
         if (ep && ep !== wantEp) throw new Error('this module already runs on ' + ep);
         if (threads > 0) ort.env.wasm.numThreads = threads;
-        if (wantEp === 'webgpu') {
-          if (typeof navigator === 'undefined' || !navigator.gpu) throw new Error('webgpu: not usable: no WebGPU in this browser (navigator.gpu missing)');
-          var adapter = ort.env.webgpu.adapter;
-          if (!adapter) {
-            adapter = await navigator.gpu.requestAdapter();
-            if (!adapter) throw new Error('webgpu: not usable: no WebGPU adapter');
-            ort.env.webgpu.adapter = adapter;
-          }
-          adapterInfo = describeAdapter(adapter);
+        if (Module.radzProviders) {
+          adapterInfo = await Module.radzProviders.prepareProvider(ort, wantEp);
         } else if (wantEp !== 'wasm' && wantEp !== 'cpu') {
-          throw new Error('unknown execution provider \'' + wantEp + '\' (expected wasm, cpu or webgpu)');
+          throw new Error(wantEp + ': not usable: only wasm runs without the page\'s providers (web/page/providers.mjs)');
         }
+        sessionConfig = config;
         ep = wantEp;
         return 1;
       } catch (e) {
@@ -80,7 +72,7 @@ Module.radzOrtweb = (function () {
         var s = await ort.InferenceSession.create(bytes, {
           executionProviders: [ep],
           graphOptimizationLevel: 'all',
-          extra: { session: { disable_quant_qdq: '1' } },
+          extra: { session: sessionConfig },
         });
         var id = nextId++;
         sessions.set(id, s);

@@ -1,9 +1,12 @@
 // The page's WebAssembly module: one pipeline (core/pipeline.h) on ONNX Runtime Web, driven by
 // the worker (web/page/worker.js).
 //
-// Calls that run graphs (open, classify, add a finding) suspend on ONNX Runtime Web, so they are
-// plain C exports called with ccall(..., {async: true}) (embind in Emscripten 3.1.6 has no
-// asynchronous calls); each returns a JSON text. The rest is embind. The worker never calls in
+// One calling style: every call is the one C export radz_web_call(name, args_json), called with
+// ccall(..., {async: true}), which answers JSON text: {"ok": true, ...} or {"ok": false,
+// "error"}. The calls are the rows of k_calls below. Why not embind: the calls that run graphs
+// suspend on ONNX Runtime Web (ASYNCIFY), and embind in Emscripten 3.1.6 has no asynchronous
+// calls; one asynchronous entry for all keeps one path, one error shape and one export (the
+// link's EXPORTED_FUNCTIONS in web/CMakeLists.txt names only it). The worker never calls in
 // while a call is suspended: it queues every request.
 //
 // Files reach the module through JavaScript: the worker fetches the package into
@@ -16,7 +19,6 @@
 #include "results.h"
 
 #include <emscripten.h>
-#include <emscripten/bind.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -42,7 +44,7 @@ struct web_state {
     std::unique_ptr<backend>  be;
     std::unique_ptr<pipeline> pl;
     std::vector<results_image> images; // classified since the findings last changed
-    std::string               ret;     // the text the last C export returned
+    std::string               ret;     // the text the last call returned
 };
 
 web_state & st() {
@@ -50,14 +52,10 @@ web_state & st() {
     return s;
 }
 
-const char * ret(const json & j) {
-    st().ret = j.dump();
-    return st().ret.c_str();
-}
-
-const char * fail(const std::string & msg) {
-    return ret({{"ok", false}, {"error", msg}});
-}
+// A call's refusal: the one-line error the page shows.
+struct call_error {
+    std::string message;
+};
 
 bool read_js_file(const std::string & path, bool input, std::vector<uint8_t> * bytes, std::string * err) {
     const double n = radz_web_file_size(path.c_str(), input ? 1 : 0);
@@ -72,6 +70,13 @@ bool read_js_file(const std::string & path, bool input, std::vector<uint8_t> * b
         radz_web_file_copy(path.c_str(), input ? 1 : 0, bytes->data());
     }
     return true;
+}
+
+pipeline & open_pipeline() {
+    if (!st().pl) {
+        throw call_error{"no model is open"};
+    }
+    return *st().pl;
 }
 
 json findings_json(const pipeline & pl) {
@@ -91,67 +96,98 @@ json findings_json(const pipeline & pl) {
     return out;
 }
 
-results_doc current_doc() {
-    results_doc doc = pipeline_results_doc(*st().pl, "radz-web", "wasm");
-    doc.images      = st().images;
-    return doc;
+// {"backend": {...}, "package": {...}, "modalities": [...], "findings": [...]}
+json info_json() {
+    web_state &        s  = st();
+    const pipeline &   pl = open_pipeline();
+    const backend_info bi = s.be->info();
+    json               mods = json::array();
+    for (const auto & m : s.pkg.modalities) {
+        mods.push_back({{"id", m.id}, {"display", m.display}, {"task", m.task}});
+    }
+    return {{"backend",
+             {{"execution_provider", bi.execution_provider},
+              {"adapter", bi.adapter},
+              {"threads", bi.threads},
+              {"runtime", bi.runtime}}},
+            {"package",
+             {{"name", s.pkg.name},
+              {"description", s.pkg.description},
+              {"variant", pl.variant.name},
+              {"manifest_sha256", s.pkg.manifest_sha256}}},
+            {"modalities", mods},
+            {"findings", findings_json(pl)}};
 }
 
-} // namespace
+// ----- The calls. Each takes its JSON arguments and returns its answer (without "ok"), or
+// throws call_error.
 
-extern "C" {
+// {manifest, variant}: the files of the variant (package_variant_files), before they are
+// fetched. Needs no open model.
+json call_package_files(const json & a) {
+    radz_package pkg;
+    std::string  err;
+    if (!package_parse_manifest(a.at("manifest").get<std::string>(), &pkg, &err)) {
+        throw call_error{err};
+    }
+    const std::string            name = a.at("variant").get<std::string>();
+    const package_variant_info * v    = package_variant(pkg, name.empty() ? pkg.default_variant : name);
+    if (!v) {
+        throw call_error{"manifest.json: no variant '" + name + "'"};
+    }
+    return {{"files", package_variant_files(pkg, *v)}};
+}
 
-// Opens the package whose manifest text is given (its files already in Module.radzFiles) on the
-// provider `ep` ("wasm" or "webgpu") with `threads` wasm threads (0: default).
-// Returns {"ok": true, "info": ...} or {"ok": false, "error": "..."}.
-EMSCRIPTEN_KEEPALIVE const char * radz_web_open(const char * manifest_text, const char * variant, const char * ep,
-                                                int threads) {
+// {manifest, variant, ep ("wasm" or "webgpu"), threads (0: default)}: opens the package, its
+// files already in Module.radzFiles. Answers the info.
+json call_open(const json & a) {
     web_state & s = st();
     s.pl.reset();
     s.be.reset();
     s.images.clear();
-    std::string err;
     s.pkg = radz_package();
-    if (!package_parse_manifest(manifest_text, &s.pkg, &err)) {
-        return fail(err);
+    std::string err;
+    if (!package_parse_manifest(a.at("manifest").get<std::string>(), &s.pkg, &err)) {
+        throw call_error{err};
     }
     ortweb_options o;
-    o.ep      = ep;
-    o.threads = threads;
+    o.ep      = a.at("ep").get<std::string>();
+    o.threads = a.at("threads").get<int32_t>();
     s.be      = ortweb_backend_create(o, &err);
     if (!s.be) {
-        return fail(err);
+        throw call_error{err};
     }
     auto            pl     = std::make_unique<pipeline>();
     pipeline_reader reader = [](const std::string & path, std::vector<uint8_t> * bytes, std::string * e) {
         return read_js_file(path, false, bytes, e);
     };
-    if (!pipeline_open(s.be.get(), s.pkg, variant, reader, pl.get(), &err)) {
-        return fail(err);
+    if (!pipeline_open(s.be.get(), s.pkg, a.at("variant").get<std::string>(), reader, pl.get(), &err)) {
+        throw call_error{err};
     }
     dicom_web_use(*pl);
     s.pl = std::move(pl);
-    return ret({{"ok", true}});
+    return {{"info", info_json()}};
 }
 
-// Classifies the bytes in Module.radzInput as `name` for `modality`. Returns {"ok", "image"}
-// (a results-schema image, with its error when it failed) or {"ok": false, "error"}.
-EMSCRIPTEN_KEEPALIVE const char * radz_web_classify(const char * name, const char * modality) {
-    web_state & s = st();
-    if (!s.pl) {
-        return fail("no model is open");
-    }
+json call_info(const json &) {
+    return {{"info", info_json()}};
+}
+
+// {name, modality}: classifies the bytes in Module.radzInput. Answers "image" (a results-schema
+// image, with its error when it failed) as JSON text, and "error" ("" when it worked).
+json call_classify(const json & a) {
+    web_state &       s    = st();
+    pipeline &        pl   = open_pipeline();
+    const std::string name = a.at("name").get<std::string>();
     std::vector<uint8_t> bytes;
     std::string          err;
     if (!read_js_file(name, true, &bytes, &err)) {
-        return fail(err);
+        throw call_error{err};
     }
     results_image r;
     r.file        = name;
-    const bool ok = pipeline_classify_bytes(*s.pl, name, bytes.data(), bytes.size(), modality, true, &r);
-    results_doc one = pipeline_results_doc(*s.pl, "radz-web", "wasm");
-    one.images.push_back(r);
-    json img = json::parse(results_to_json(one)).at("images").at(0);
+    const bool ok = pipeline_classify_bytes(pl, name, bytes.data(), bytes.size(), a.at("modality").get<std::string>(),
+                                            true, &r);
     if (ok) {
         // The export keeps the latest result of each image and modality.
         for (auto it = s.images.begin(); it != s.images.end();) {
@@ -159,89 +195,85 @@ EMSCRIPTEN_KEEPALIVE const char * radz_web_classify(const char * name, const cha
         }
         s.images.push_back(r);
     }
-    return ret({{"ok", ok}, {"image", img}, {"error", ok ? "" : r.error->message}});
+    return {{"image", results_image_to_json(r, pipeline_results_doc(pl, "radz-web", "wasm").schema_version)},
+            {"error", ok ? "" : r.error->message}};
 }
 
-// Adds a user finding (descriptions: a JSON array of strings): its anchor is computed here by
-// the decoder. Earlier results leave the export (they lack the finding).
-EMSCRIPTEN_KEEPALIVE const char * radz_web_add_finding(const char * modality, const char * name,
-                                                       const char * descriptions_json) {
-    web_state & s = st();
-    if (!s.pl) {
-        return fail("no model is open");
-    }
-    std::vector<std::string> descriptions;
-    try {
-        descriptions = json::parse(descriptions_json).get<std::vector<std::string>>();
-    } catch (const std::exception & e) {
-        return fail(std::string("descriptions: expected a JSON array of strings (") + e.what() + ")");
-    }
+// {modality, name, descriptions}: adds a user finding (its anchor computed here by the
+// decoder). Earlier results leave the export (they lack the finding).
+json call_add_finding(const json & a) {
+    web_state & s  = st();
+    pipeline &  pl = open_pipeline();
     std::string err;
-    if (!pipeline_findings_add(*s.pl, {{modality, name, descriptions}}, &err)) {
-        return fail(err);
+    if (!pipeline_findings_add(pl, {{a.at("modality").get<std::string>(), a.at("name").get<std::string>(),
+                                     a.at("descriptions").get<std::vector<std::string>>()}},
+                               &err)) {
+        throw call_error{err};
     }
     s.images.clear();
-    const anchor_finding & f = s.pl->anchors.findings.back();
-    return ret({{"ok", true}, {"id", f.id}, {"truncated", f.truncated}});
+    const anchor_finding & f = pl.anchors.findings.back();
+    return {{"findingId", f.id}, {"truncated", f.truncated}, {"info", info_json()}};
 }
 
-} // extern "C"
-
-namespace {
-
-// {"backend": {...}, "package": {...}, "modalities": [...], "findings": [...]}
-std::string radz_web_info() {
-    web_state & s = st();
-    if (!s.pl) {
-        return json({{"error", "no model is open"}}).dump();
-    }
-    const backend_info bi = s.be->info();
-    json               mods = json::array();
-    for (const auto & m : s.pkg.modalities) {
-        mods.push_back({{"id", m.id}, {"display", m.display}, {"task", m.task}});
-    }
-    return json({{"backend",
-                  {{"execution_provider", bi.execution_provider},
-                   {"adapter", bi.adapter},
-                   {"threads", bi.threads},
-                   {"runtime", bi.runtime}}},
-                 {"package",
-                  {{"name", s.pkg.name},
-                   {"description", s.pkg.description},
-                   {"variant", s.pl->variant.name},
-                   {"manifest_sha256", s.pkg.manifest_sha256}}},
-                 {"modalities", mods},
-                 {"findings", findings_json(*s.pl)}})
-        .dump();
-}
-
-// Removes a finding; "" or the error.
-std::string radz_web_remove_finding(const std::string & modality, const std::string & id) {
-    web_state & s = st();
-    if (!s.pl) {
-        return "no model is open";
-    }
+// {modality, findingId}: removes a finding; earlier results leave the export.
+json call_remove_finding(const json & a) {
+    pipeline &  pl = open_pipeline();
     std::string err;
-    if (!pipeline_findings_remove(*s.pl, {{modality, id}}, &err)) {
-        return err;
+    if (!pipeline_findings_remove(pl, {{a.at("modality").get<std::string>(), a.at("findingId").get<std::string>()}},
+                                  &err)) {
+        throw call_error{err};
     }
-    s.images.clear();
-    return "";
+    st().images.clear();
+    return {{"info", info_json()}};
 }
 
 // The results document (docs/results-schema.md) of the images classified since the findings
-// last changed.
-std::string radz_web_export() {
-    if (!st().pl) {
-        return "";
-    }
-    return results_to_json(current_doc());
+// last changed, as text.
+json call_export(const json &) {
+    results_doc doc = pipeline_results_doc(open_pipeline(), "radz-web", "wasm");
+    doc.images      = st().images;
+    return {{"json", results_to_json(doc)}};
 }
+
+struct web_call {
+    const char * name;
+    json (*fn)(const json & args);
+};
+
+// The module's calls (docs/architecture.md, "The web request protocol").
+const web_call k_calls[] = {
+    {"package_files", call_package_files},
+    {"open", call_open},
+    {"info", call_info},
+    {"classify", call_classify},
+    {"add_finding", call_add_finding},
+    {"remove_finding", call_remove_finding},
+    {"export", call_export},
+};
 
 } // namespace
 
-EMSCRIPTEN_BINDINGS(radz_web) {
-    emscripten::function("info", &radz_web_info);
-    emscripten::function("removeFinding", &radz_web_remove_finding);
-    emscripten::function("exportResults", &radz_web_export);
+// The one export: runs call `name` with its JSON arguments. Returns {"ok": true, ...answer} or
+// {"ok": false, "error": "..."}; the text stays valid until the next call.
+extern "C" EMSCRIPTEN_KEEPALIVE const char * radz_web_call(const char * name, const char * args_json) {
+    json out;
+    try {
+        const web_call * call = nullptr;
+        for (const auto & c : k_calls) {
+            if (std::string(name) == c.name) {
+                call = &c;
+            }
+        }
+        if (!call) {
+            throw call_error{std::string("unknown call '") + name + "'"};
+        }
+        out       = call->fn(json::parse(args_json));
+        out["ok"] = true;
+    } catch (const call_error & e) {
+        out = {{"ok", false}, {"error", e.message}};
+    } catch (const std::exception & e) {
+        out = {{"ok", false}, {"error", std::string(name) + ": bad arguments (" + e.what() + ")"}};
+    }
+    st().ret = out.dump();
+    return st().ret.c_str();
 }

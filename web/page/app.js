@@ -4,6 +4,10 @@
 // URL parameters: backend=auto|wasm|webgpu (default auto: WebGPU on a hardware adapter, else
 // wasm; "webgpu" never falls back), threads=N (wasm threads), model=URL (default "model/").
 // window.radz is a small scripting interface used by the browser tests (same paths as the UI).
+// The requests to the worker are protocol.mjs's.
+
+import { PROGRESS, requestMessage } from './protocol.mjs';
+import { BACKEND_CHOICES } from './providers.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -19,11 +23,13 @@ let samples = [];
 let current = null;      // {name, bytes | sample, modality, draw}
 let lastPreview = null;  // the grey image of the last DICOM shown (tests compare it)
 
-function request(msg) {
+// Sends request `type` (protocol.mjs) and resolves with its answer.
+function request(type, fields) {
   const id = nextId++;
+  const { message, transfer } = requestMessage(id, type, fields);
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    worker.postMessage({ id, ...msg }, msg.bytes ? [msg.bytes] : []);
+    worker.postMessage(message, transfer);
   });
 }
 
@@ -37,7 +43,7 @@ function fmtBytes(n) { return (n / 1048576).toFixed(1) + ' MB'; }
 function backendMode() {
   if ($('force-wasm').checked) return 'wasm';
   const b = params.get('backend');
-  return b === 'wasm' || b === 'webgpu' ? b : 'auto';
+  return BACKEND_CHOICES.includes(b) ? b : 'auto';
 }
 
 async function waitForServiceWorker() {
@@ -61,7 +67,7 @@ function startWorker() {
   worker = new Worker('worker.js', { type: 'module' });
   worker.onmessage = (e) => {
     const m = e.data;
-    if (m.type === 'progress') {
+    if (m.type === PROGRESS) {
       note('progress', { done: m.done, total: m.total });
       $('progress').max = Math.max(1, m.total);
       $('progress').value = m.done;
@@ -89,7 +95,7 @@ async function load() {
   const threads = parseInt(params.get('threads') || '0', 10) || 0;
   let r;
   try {
-    r = await request({ type: 'open', model: params.get('model') || 'model/', backend: backendMode(), threads });
+    r = await request('open', { model: params.get('model') || 'model/', backend: backendMode(), threads });
   } catch (e) {
     document.body.dataset.state = 'error';
     $('progress-text').textContent = 'Could not load the model: ' + e.message;
@@ -255,8 +261,8 @@ async function classifyCurrent() {
   note('classify-start', { name: c.name, modality });
   let r;
   try {
-    r = await request(c.sample ? { type: 'classify', name: c.name, sample: c.sample, modality }
-      : { type: 'classify', name: c.name, bytes: c.bytes.slice().buffer, modality });
+    r = await request('classify', c.sample ? { name: c.name, sample: c.sample, modality }
+      : { name: c.name, bytes: c.bytes.slice().buffer, modality });
   } catch (e) {
     status(e.message, true);
     note('classify-error', { name: c.name, error: e.message });
@@ -367,7 +373,7 @@ async function addFinding(name, description) {
   const modality = $('modality').value;
   status('Computing the anchor of ' + name + '…');
   try {
-    const r = await request({ type: 'add_finding', modality, name, descriptions: [description] });
+    const r = await request('add_finding', { modality, name, descriptions: [description] });
     info = r.info;
     note('finding-added', { id: r.findingId, modality });
     status('Added ' + name + (r.truncated ? ' (description truncated to the model\'s length)' : '') + '.');
@@ -380,7 +386,7 @@ async function addFinding(name, description) {
 }
 
 async function removeFinding(modality, id) {
-  const r = await request({ type: 'remove_finding', modality, findingId: id });
+  const r = await request('remove_finding', { modality, findingId: id });
   info = r.info;
   note('finding-removed', { id, modality });
   status('Removed ' + id + '.');
@@ -389,7 +395,7 @@ async function removeFinding(modality, id) {
 }
 
 async function exportResults() {
-  const r = await request({ type: 'export' });
+  const r = await request('export', {});
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }));
   a.download = 'radz-results.json';
@@ -450,7 +456,7 @@ window.radz = {
   classifySample: (path) => pickSample(samples.find((s) => s.path === path)),
   addFinding,
   removeFinding,
-  exportResults: async () => (await request({ type: 'export' })).json,
+  exportResults: async () => (await request('export', {})).json,
   dicomPreview: () => (lastPreview ? { width: lastPreview.width, height: lastPreview.height,
     grey: Array.from(lastPreview.grey) } : null),
 };

@@ -5,7 +5,7 @@
 const CACHE = 'radz-v1';
 
 // The page's own files are fetched before this worker controls the page: keep them now.
-const SHELL = ['./', 'index.html', 'app.js', 'style.css', 'worker.js', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md'];
+const SHELL = ['./', 'index.html', 'app.js', 'protocol.mjs', 'providers.mjs', 'style.css', 'worker.js', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

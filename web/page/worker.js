@@ -3,44 +3,43 @@
 // starts the module (radz_web.mjs) and answers the page's requests one at a time: an
 // asyncified export must never be re-entered, so every request waits in one queue.
 //
-// Messages in:  {id, type: "open", model, backend: "auto" | "wasm" | "webgpu", threads}
-//               {id, type: "classify", name, bytes | sample, modality ("": from a DICOM's tags)}
-//               {id, type: "add_finding", modality, name, descriptions}
-//               {id, type: "remove_finding", modality, findingId}
-//               {id, type: "export"}
-// Messages out: {type: "progress", done, total, file} (monotonic, ends at total)
-//               {id, ok, ...result} / {id, ok: false, error}
+// The requests and answers are protocol.mjs's table; the providers (auto's choice, WebGPU
+// adapters, ONNX Runtime Web's files) providers.mjs's; the module's calls radz_web.cpp's table.
+
+import { REQUESTS, checkRequest, answerMessage, errorMessage, progressMessage } from './protocol.mjs';
+import * as providers from './providers.mjs';
 
 let mod = null;     // the module instance
 let samples = new Map(); // golden image file -> bytes (fetched with the package)
 let queue = Promise.resolve();
 
-self.onmessage = (e) => {
-  const req = e.data;
-  queue = queue.then(() => handle(req)).then(
-    (res) => self.postMessage({ id: req.id, ok: true, ...res }),
-    (err) => self.postMessage({ id: req.id, ok: false, error: String(err && err.message ? err.message : err) }));
+const handlers = {
+  open,
+  classify,
+  add_finding: (req) => call('add_finding', { modality: req.modality, name: req.name, descriptions: req.descriptions }),
+  remove_finding: (req) => call('remove_finding', { modality: req.modality, findingId: req.findingId }),
+  export: () => call('export', {}),
 };
-
-async function handle(req) {
-  switch (req.type) {
-    case 'open': return open(req);
-    case 'classify': return classify(req);
-    case 'add_finding': return addFinding(req);
-    case 'remove_finding': {
-      const err = mod.removeFinding(req.modality, req.findingId);
-      if (err) throw new Error(err);
-      return { info: JSON.parse(mod.info()) };
-    }
-    case 'export': return { json: mod.exportResults() };
-    default: throw new Error('unknown request ' + req.type);
-  }
+for (const type of Object.keys(REQUESTS)) {
+  if (!handlers[type]) throw new Error('worker.js: no handler for the request \'' + type + '\' of protocol.mjs');
 }
 
-// An asyncified C export (web/radz_web.cpp); numbers stay numbers, the rest are strings.
-function call(fn, args) {
-  const types = args.map((a) => (typeof a === 'number' ? 'number' : 'string'));
-  return mod.ccall(fn, 'string', types, args, { async: true }).then((t) => JSON.parse(t));
+self.onmessage = (e) => {
+  const req = e.data;
+  queue = queue.then(() => {
+    checkRequest(req);
+    return handlers[req.type](req);
+  }).then((res) => self.postMessage(answerMessage(req.id, res)), (err) => self.postMessage(errorMessage(req.id, err)));
+};
+
+// One call into the module: radz_web.cpp's one export, radz_web_call(name, args as JSON), which
+// answers {ok: true, ...} or {ok: false, error}. Returns the answer without "ok", or throws.
+async function call(name, args) {
+  const text = await mod.ccall('radz_web_call', 'string', ['string', 'string'], [name, JSON.stringify(args)], { async: true });
+  const answer = JSON.parse(text);
+  if (!answer.ok) throw new Error(answer.error);
+  delete answer.ok;
+  return answer;
 }
 
 // Reads a response's body, reporting bytes as they arrive.
@@ -64,54 +63,39 @@ async function readBody(url, expectSize, progress) {
   return out;
 }
 
-// backend: "wasm", "webgpu" (no fallback: fails without an adapter) or "auto" (a hardware
-// WebGPU adapter, else wasm).
-async function chooseBackend(backend) {
-  if (backend === 'wasm') return { ep: 'wasm', why: 'wasm forced' };
-  if (backend === 'webgpu') return { ep: 'webgpu', why: '' };
-  if (!self.navigator.gpu) return { ep: 'wasm', why: 'no WebGPU in this browser' };
-  let adapter = null;
-  try { adapter = await navigator.gpu.requestAdapter(); } catch (e) { /* below */ }
-  if (!adapter) return { ep: 'wasm', why: 'no WebGPU adapter' };
-  // Like the native CLI's auto, never a software adapter (SwiftShader, llvmpipe): wasm is faster.
-  const i = adapter.info || {};
-  const name = [i.vendor, i.architecture, i.device, i.description].join(' ');
-  if (i.isFallbackAdapter || adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(name)) {
-    return { ep: 'wasm', why: 'only a software WebGPU adapter (' + name.trim() + ')' };
-  }
-  return { ep: 'webgpu', why: '' };
-}
-
 async function open(req) {
   const t0 = performance.now();
   const base = new URL('./', self.location.href);
   const model = new URL(req.model, base);
-  const { ep, why } = await chooseBackend(req.backend);
+  const { ep, why, adapter } = await providers.chooseProvider(req.backend);
 
   // What will be fetched, with sizes: the runtime (runtime.json) and the package (manifest).
   const runtime = await (await fetch(new URL('runtime.json', base), { cache: 'no-cache' })).json();
   const manifestText = await (await fetch(new URL('manifest.json', model), { cache: 'no-cache' })).text();
   const manifest = JSON.parse(manifestText);
-  const variant = manifest.variants[manifest.default_variant];
-  if (!variant) throw new Error('manifest.json: default_variant \'' + manifest.default_variant + '\' is not in variants');
-  const needed = new Set([variant.vision, variant.decoder, variant.embeddings, variant.anchors,
-    variant.reference.file, manifest.tokenizer.file]);
-  if (manifest.evidence) needed.add(manifest.evidence.file);  // format 1: the evidence for the scores
-  const pkgFiles = manifest.files.filter((f) => needed.has(f.path) || f.role === 'golden' || f.role === 'doc');
-  const rtFiles = runtime.files.module.concat(runtime.files[ep]);
-  const total = rtFiles.reduce((s, f) => s + f.size, 0) + pkgFiles.reduce((s, f) => s + f.size, 0);
+  const modFiles = runtime.files.module;
+  const ortFiles = runtime.files[ep];
   let done = 0;
-  self.postMessage({ type: 'progress', done, total, file: '' });
+  let total = null;  // known once the module has said which package files the variant needs
   const progress = (file) => (n) => {
     done += n;
-    self.postMessage({ type: 'progress', done, total, file });
+    if (total !== null) self.postMessage(progressMessage(done, total, file));
   };
 
   // Runtime files, each at a URL carrying its hash (cached for good by the Service Worker).
   const rtUrl = (f) => new URL(f.path + '?v=' + f.sha256.slice(0, 16), base).href;
   const rtBytes = {};
-  for (const f of rtFiles) rtBytes[f.path] = await readBody(rtUrl(f), f.size, progress(f.path));
-  const byName = (suffix) => rtFiles.find((f) => f.path.endsWith(suffix));
+  const byName = (files, suffix) => files.find((f) => f.path.endsWith(suffix));
+  // The module first: the core names the variant's files (package_variant_files).
+  for (const f of modFiles) rtBytes[f.path] = await readBody(rtUrl(f), f.size, progress(f.path));
+  const createRadz = (await import(rtUrl(byName(modFiles, 'radz_web.mjs')))).default;
+  mod = await createRadz({ radzProviders: providers, wasmBinary: rtBytes['radz_web.wasm'].buffer });
+  const needed = new Set((await call('package_files', { manifest: manifestText, variant: '' })).files);
+  const pkgFiles = manifest.files.filter((f) => needed.has(f.path) || f.role === 'golden' || f.role === 'doc');
+  total = modFiles.concat(ortFiles).reduce((s, f) => s + f.size, 0) + pkgFiles.reduce((s, f) => s + f.size, 0);
+  self.postMessage(progressMessage(done, total, ''));
+
+  for (const f of ortFiles) rtBytes[f.path] = await readBody(rtUrl(f), f.size, progress(f.path));
   // Package files, checked again by the core (size and sha256) before use.
   const files = new Map();
   for (const f of pkgFiles) {
@@ -119,24 +103,23 @@ async function open(req) {
   }
   const tFetch = performance.now();
 
-  // ONNX Runtime Web: the bundle for the backend, its loader and wasm at the hashed URLs.
-  const ortMain = ep === 'webgpu' ? byName('ort.webgpu.min.mjs') : byName('ort.wasm.min.mjs');
-  const ortLoader = rtFiles.find((f) => f.path.endsWith('.mjs') && f.path.includes('ort-wasm-simd-threaded'));
-  const ortWasm = rtFiles.find((f) => f.path.endsWith('.wasm') && f.path.includes('ort-wasm-simd-threaded'));
+  // ONNX Runtime Web: the provider's bundle (its first runtime file), its loader and wasm at the
+  // hashed URLs.
+  const ortMain = byName(ortFiles, providers.provider(ep).runtime[0]);
+  const ortLoader = ortFiles.find((f) => f.path.endsWith('.mjs') && f !== ortMain);
+  const ortWasm = ortFiles.find((f) => f.path.endsWith('.wasm'));
   const ort = await import(rtUrl(ortMain));
   ort.env.wasm.wasmPaths = { mjs: rtUrl(ortLoader), wasm: rtUrl(ortWasm) };
   ort.env.wasm.wasmBinary = rtBytes[ortWasm.path].buffer;
+  if (adapter) ort.env.webgpu.adapter = adapter;  // the one auto looked at
   const threads = req.threads > 0 ? req.threads
     : (self.crossOriginIsolated ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : 1);
   ort.env.wasm.numThreads = threads;
-
-  const createRadz = (await import(rtUrl(byName('radz_web.mjs')))).default;
-  mod = await createRadz({ ort, wasmBinary: rtBytes['radz_web.wasm'].buffer });
+  mod.ort = ort;  // read by web/ortweb_glue.js when the model opens
   mod.radzFiles = files;
   const tModule = performance.now();
 
-  const r = await call('radz_web_open', [manifestText, '', ep, threads]);
-  if (!r.ok) throw new Error(r.error);
+  const { info } = await call('open', { manifest: manifestText, variant: '', ep, threads });
   const tOpen = performance.now();
   // The graphs now live in ONNX Runtime Web; keep only what the page still needs.
   samples = new Map();
@@ -159,7 +142,7 @@ async function open(req) {
   mod.radzFiles = null;
 
   return {
-    info: JSON.parse(mod.info()),
+    info,
     why,
     crossOriginIsolated: self.crossOriginIsolated,
     samples: sampleList,
@@ -177,23 +160,19 @@ async function classify(req) {
   // DICOM: parsed and decoded by dicom.js (its own worker), handed to the core's rules.
   const dicom = bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   let dicomMs = null;  // parsing and decoding in the DICOM worker (before the core's timings)
-  if (dicom) {
-    const { dicomFrame } = await import('./dicom.js');
-    const td = performance.now();
-    mod.radzDicom = await dicomFrame(bytes, (attrs) => mod.dicomCheckHeader(attrs));
-    dicomMs = performance.now() - td;
+  try {
+    if (dicom) {
+      const { dicomFrame } = await import('./dicom.js');
+      const td = performance.now();
+      mod.radzDicom = await dicomFrame(bytes, (attrs) => mod.dicomCheckHeader(attrs));
+      dicomMs = performance.now() - td;
+    }
+    const r = await call('classify', { name: req.name, modality: req.modality });
+    // The grey image the core made of a DICOM frame, for the page to show (it has no other way).
+    const preview = dicom && !r.error ? mod.dicomGrey() : null;
+    return { image: JSON.parse(r.image), error: r.error, ms: performance.now() - t0, preview, dicomMs };
+  } finally {
+    mod.radzInput = null;
+    mod.radzDicom = null;
   }
-  const r = await call('radz_web_classify', [req.name, req.modality]);
-  // The grey image the core made of a DICOM frame, for the page to show (it has no other way).
-  const preview = dicom && r.ok ? mod.dicomGrey() : null;
-  mod.radzInput = null;
-  mod.radzDicom = null;
-  if (!r.image) throw new Error(r.error);
-  return { image: r.image, error: r.ok ? '' : r.error, ms: performance.now() - t0, preview, dicomMs };
-}
-
-async function addFinding(req) {
-  const r = await call('radz_web_add_finding', [req.modality, req.name, JSON.stringify(req.descriptions)]);
-  if (!r.ok) throw new Error(r.error);
-  return { findingId: r.id, truncated: r.truncated, info: JSON.parse(mod.info()) };
 }
