@@ -567,6 +567,9 @@ std::vector<std::string> package_variant_files(const radz_package & pkg, const p
     }
     files.push_back(v.vision);
     files.push_back(v.decoder);
+    if (pkg.modality_head.present) {
+        files.push_back(pkg.modality_head.graph);
+    }
     return files;
 }
 

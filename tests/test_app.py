@@ -374,6 +374,34 @@ def main() -> int:
     else:
         print(f"skip switch to webgpu: no {icd} (chromium's SwiftShader)")
 
+    # 8b. Modality detection and the gate (docs/model-package.md section 11): a brain MRI opened
+    #     without --modality is scored as MRI by the detector; a blank frame gets "not a ..." and
+    #     no bars (the contrast rule, whatever the head learned).
+    mri_img = sorted(p for p in (args.model / "golden").iterdir() if p.suffix == ".jpg")[0]
+    blank = work / "blank.png"
+    Image.new("L", (80, 80), 128).save(blank)
+    for name, img, want in (("mri", mri_img, "mri"), ("blank", blank, None)):
+        lay_p, res_p, shot_p = work / f"layout_{name}.json", work / f"app_{name}.json", work / f"app_{name}.png"
+        r = run(x_server_cmd() + [args.app, "--image", img, "--model", args.model, "--ep", "cpu",
+                                   "--screenshot", shot_p, "--results", res_p, "--layout", lay_p], env=env)
+        lay = json.loads(lay_p.read_text()) if lay_p.is_file() else {}
+        doc = json.loads(res_p.read_text()) if res_p.is_file() else {"images": [{}]}
+        im = doc["images"][0]
+        if want:
+            c.check(f"app: a {want} image opened without --modality is scored as {want} by the detector",
+                    r.returncode == 0 and lay.get("modality") == want and lay.get("modality_source") == "detector" and
+                    lay.get("verdict") == "pass" and len(lay.get("bars", [])) + len(lay.get("no_signal", [])) > 0,
+                    f"exit {r.returncode}: {lay.get('modality')}, {lay.get('modality_source')}, {lay.get('verdict')}")
+        else:
+            c.check("app: a blank frame is rejected with its reason, no bars, and the results say so",
+                    r.returncode == 0 and lay.get("verdict") == "rejected" and
+                    lay.get("verdict_text", "").startswith("not a ") and "blank frame" in lay.get("verdict_text", "") and
+                    not lay.get("bars") and not lay.get("no_signal") and im.get("findings") == [] and
+                    (im.get("detection") or {}).get("reason") == "blank",
+                    f"exit {r.returncode}: {lay.get('verdict')}, {lay.get('verdict_text')!r}, bars {len(lay.get('bars', []))}")
+            if args.keep_screenshot and shot_p.is_file():
+                shutil.copyfile(shot_p, args.keep_screenshot.with_name("app-rejected.png"))
+
     # 9. The normal mode remembers the last folder and the model (app.json) and the window layout
     #    (imgui.ini) in $XDG_CONFIG_HOME/radz; it quits cleanly on SIGTERM.
     cfg = work / "config-normal"
