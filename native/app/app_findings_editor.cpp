@@ -37,9 +37,12 @@ void finding_submit(app_state & a) {
     const std::string              msg = (old_id.empty() ? "added finding '" : "changed finding '") + name + "'";
     anchors_job(a, old_id.empty() ? "add finding" : "edit finding",
                 [modality, name, old_id, descs](app_session & s, std::string * err) {
-                    const pipeline_finding_text f = {modality, name, descs};
+                    // "auto" (a finding given on the command line before the model was open):
+                    // the package's first modality.
+                    const std::string m = modality == "auto" || modality.empty() ? s.pl.default_modality : modality;
+                    const pipeline_finding_text f = {m, name, descs};
                     return old_id.empty() ? pipeline_findings_add(s.pl, {f}, err)
-                                          : pipeline_findings_replace(s.pl, {modality, old_id}, f, err);
+                                          : pipeline_findings_replace(s.pl, {m, old_id}, f, err);
                 },
                 msg);
     a.edit_id.clear();
