@@ -173,7 +173,7 @@ json call_info(const json &) {
     return {{"info", info_json()}};
 }
 
-// {name, modality}: classifies the bytes in Module.radzInput. Answers "image" (a results-schema
+// {name, modality, scoreAnyway}: classifies the bytes in Module.radzInput. Answers "image" (a results-schema
 // image, with its error when it failed) as JSON text, and "error" ("" when it worked).
 json call_classify(const json & a) {
     web_state &       s    = st();
@@ -185,9 +185,11 @@ json call_classify(const json & a) {
         throw call_error{err};
     }
     results_image r;
-    r.file        = name;
+    r.file            = name;
+    pl.score_rejected = a.value("scoreAnyway", false);
     const bool ok = pipeline_classify_bytes(pl, name, bytes.data(), bytes.size(), a.at("modality").get<std::string>(),
                                             true, &r);
+    pl.score_rejected = false;
     if (ok) {
         // The export keeps the latest result of each image and modality.
         for (auto it = s.images.begin(); it != s.images.end();) {

@@ -20,6 +20,7 @@ let nextId = 1;
 const pending = new Map();
 let info = null;
 let samples = [];
+let lastScored = null;   // the latest image scored (its modality names an added finding's under Auto-detect)
 let current = null;      // {name, bytes | sample, modality, draw}
 let lastPreview = null;  // the grey image of the last DICOM shown (tests compare it)
 
@@ -127,14 +128,14 @@ function fillModalities() {
   const sel = $('modality');
   const keep = sel.value;
   sel.textContent = '';
-  for (const m of info.modalities) {
+  // Auto-detect (the default): a DICOM's tags, else the package's modality detector.
+  for (const m of [{ id: 'auto', display: 'Auto-detect' }, ...info.modalities]) {
     const o = document.createElement('option');
     o.value = m.id;
     o.textContent = m.display;
     sel.appendChild(o);
   }
-  const ids = info.modalities.map((m) => m.id);
-  sel.value = ids.includes(keep) ? keep : ids.includes('cxr') ? 'cxr' : ids[0];
+  sel.value = [...sel.options].some((o) => o.value === keep) ? keep : 'auto';
 }
 
 function fillDocs(docs) {
@@ -206,8 +207,8 @@ async function pickFile(file) {
     status(file.name + ' is not a PNG, JPEG or DICOM file; RadZ reads PNG, JPEG and DICOM files.', true);
     return;
   }
-  // A DICOM's modality comes from its tags (the core decides) until the user picks one.
-  current = { name: file.name, bytes, modality: null, dicom, auto: dicom };
+  // The menu's choice, Auto-detect by default (a DICOM's tags, else the detector: the core decides).
+  current = { name: file.name, bytes, modality: null, dicom, scoreAnyway: false };
   return classifyCurrent();
 }
 
@@ -243,14 +244,16 @@ function showDicom(c, r) {
 }
 
 function pickSample(s) {
-  if (s.modality && info.modalities.some((m) => m.id === s.modality)) $('modality').value = s.modality;
-  current = { name: s.file, sample: s.path, bytes: s.bytes, modality: null };
+  // A sample is scored as its own modality (as the native goldens it is compared with).
+  const known = s.modality && info.modalities.some((m) => m.id === s.modality);
+  current = { name: s.file, sample: s.path, bytes: s.bytes, modality: known ? s.modality : null, scoreAnyway: false };
   return classifyCurrent();
 }
 
 async function classifyCurrent() {
   const c = current;
-  const modality = c.auto ? '' : $('modality').value;
+  const modality = c.modality || $('modality').value;
+  const scoreAnyway = !!c.scoreAnyway;
   status('Classifying ' + c.name + '…');
   const shown = c.dicom ? Promise.resolve() : drawBytes($('image'), c.bytes).then((size) => {
     $('image').setAttribute('aria-label', 'The image ' + c.name + ', ' + size.width + ' by ' + size.height + ' pixels');
@@ -261,8 +264,8 @@ async function classifyCurrent() {
   note('classify-start', { name: c.name, modality });
   let r;
   try {
-    r = await request('classify', c.sample ? { name: c.name, sample: c.sample, modality }
-      : { name: c.name, bytes: c.bytes.slice().buffer, modality });
+    r = await request('classify', c.sample ? { name: c.name, sample: c.sample, modality, scoreAnyway }
+      : { name: c.name, bytes: c.bytes.slice().buffer, modality, scoreAnyway });
   } catch (e) {
     status(e.message, true);
     note('classify-error', { name: c.name, error: e.message });
@@ -271,9 +274,8 @@ async function classifyCurrent() {
   await shown;
   if (c.dicom) {
     showDicom(c, r);
-    if (c.auto && info.modalities.some((m) => m.id === r.image.modality)) $('modality').value = r.image.modality;
-    c.auto = false;  // from now on the menu's choice is the user's
   }
+  const scored = showVerdict(r.image);
   if (r.error) {
     status(r.error, true);
     $('findings').textContent = '';
@@ -281,14 +283,52 @@ async function classifyCurrent() {
     note('result-shown', { name: c.name, error: r.error });
     return r.image;
   }
+  if (!scored) {  // the gate rejected it: its reason, no bars
+    $('findings').textContent = '';
+    $('no-signal').hidden = true;
+    status(c.name + ': ' + r.image.detection.message);
+    note('result-shown', { name: c.name, modality, image: r.image, rejected: true });
+    return r.image;
+  }
   showFindings(r.image);
+  lastScored = r.image;
   const t = r.image.timings_ms || {};
   showTimings({ decode: t.decode, preprocess: t.preprocess, vision: t.vision, decoder: t.decoder, score: t.score,
     'image total': t.total, 'request (worker round trip)': r.ms });
-  status(c.name + ': ' + r.image.findings.length + ' findings for ' +
-    $('modality').selectedOptions[0].textContent + ' in ' + r.ms.toFixed(0) + ' ms.');
+  const shownAs = (info.modalities.find((m) => m.id === r.image.modality) || { display: r.image.modality }).display;
+  status(c.name + ': ' + r.image.findings.length + ' findings for ' + shownAs + ' in ' + r.ms.toFixed(0) + ' ms.');
   note('result-shown', { name: c.name, modality, image: r.image, dicomMs: r.dicomMs });
   return r.image;
+}
+
+// Which modality was scored and why, and the modality gate's verdict (docs/model-package.md
+// section 11). False when the gate rejected the image and it was not scored: no bars then, the
+// reason and a "Score anyway" button instead.
+function showVerdict(image) {
+  const box = $('verdict');
+  const text = $('verdict-text');
+  const btn = $('score-anyway');
+  const det = image.detection;
+  const rejected = !!det && det.verdict === 'rejected';
+  box.hidden = false;
+  box.classList.toggle('rejected', rejected);
+  btn.hidden = true;
+  if (image.error) { box.hidden = true; return true; }
+  const display = (id) => (info.modalities.find((m) => m.id === id) || { display: id }).display;
+  if (rejected && image.findings.length === 0) {
+    text.textContent = det.message[0].toUpperCase() + det.message.slice(1) + '. No findings are shown for an image ' +
+      'the model was not made for.';
+    btn.hidden = false;
+    return false;
+  }
+  const why = image.modality_source === 'user' ? 'your choice'
+    : image.modality_source === 'metadata' ? 'the DICOM tags'
+    : image.modality_source === 'detector' && det ? 'detected, P ' + det.probabilities[image.modality].toFixed(2)
+    : 'this package has no modality detector';
+  text.textContent = 'Scored as ' + display(image.modality) + ' (' + why + ').' +
+    (rejected ? ' Scored anyway, at your request: ' + det.message + '; the numbers mean little.' : '') +
+    (image.warning ? ' Warning: ' + image.warning + '.' : '');
+  return true;
 }
 
 function showFindings(image) {
@@ -370,7 +410,9 @@ function showTimings(t) {
 }
 
 async function addFinding(name, description) {
-  const modality = $('modality').value;
+  // With Auto-detect, a finding of the modality the current image was scored as (else the first).
+  const chosen = $('modality').value;
+  const modality = chosen !== 'auto' ? chosen : (lastScored && lastScored.modality) || info.modalities[0].id;
   status('Computing the anchor of ' + name + '…');
   try {
     const r = await request('add_finding', { modality, name, descriptions: [description] });
@@ -435,7 +477,17 @@ function wire() {
     const f = e.dataTransfer.files[0];
     if (f && document.body.dataset.state === 'ready') pickFile(f);
   });
-  $('modality').addEventListener('change', () => { if (current) classifyCurrent(); });
+  $('modality').addEventListener('change', () => {
+    if (!current) return;
+    current.modality = null;  // the menu's choice from now on
+    current.scoreAnyway = false;
+    classifyCurrent();
+  });
+  $('score-anyway').addEventListener('click', () => {
+    if (!current) return;
+    current.scoreAnyway = true;
+    classifyCurrent();
+  });
   $('add-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const name = $('add-name').value.trim();

@@ -16,8 +16,10 @@ export const REQUESTS = {
     answer: ['info', 'why', 'crossOriginIsolated', 'samples', 'docs', 'timings', 'bytes'],
   },
   classify: {
-    fields: ['name', 'bytes|sample', 'modality'],  // bytes: an ArrayBuffer (transferred); sample: a golden image's path;
-                                                   // modality "": from a DICOM's tags
+    fields: ['name', 'bytes|sample', 'modality', 'scoreAnyway'],
+    // bytes: an ArrayBuffer (transferred); sample: a golden image's path; modality "auto" (or ""):
+    // the DICOM's tags, else the detector (docs/model-package.md section 11); scoreAnyway: score
+    // an image the modality gate rejects (it stays marked rejected)
     answer: ['image', 'error', 'ms', 'preview', 'dicomMs'],  // image: a results-schema image; preview: a DICOM's grey image
   },
   add_finding: {

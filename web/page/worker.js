@@ -167,7 +167,7 @@ async function classify(req) {
       mod.radzDicom = await dicomFrame(bytes, (attrs) => mod.dicomCheckHeader(attrs));
       dicomMs = performance.now() - td;
     }
-    const r = await call('classify', { name: req.name, modality: req.modality });
+    const r = await call('classify', { name: req.name, modality: req.modality, scoreAnyway: !!req.scoreAnyway });
     // The grey image the core made of a DICOM frame, for the page to show (it has no other way).
     const preview = dicom && !r.error ? mod.dicomGrey() : null;
     return { image: JSON.parse(r.image), error: r.error, ms: performance.now() - t0, preview, dicomMs };

@@ -63,6 +63,27 @@ const noticesFile = readFileSync(join(root, 'THIRD_PARTY_NOTICES.md'), 'utf8');
 const timeoutMs = 180000;
 mkdirSync(out, { recursive: true });
 
+// An 80x80 PNG of constant grey 128 (8-bit grey, one zlib-stored IDAT), made here with zlib.
+const PNG_FLAT_80 = (() => {
+  const { deflateSync, crc32 } = require('node:zlib');
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crcOf(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  function crcOf(buf) {
+    if (crc32) return crc32(buf);
+    let c, crc = 0xffffffff;
+    for (const b of buf) { c = (crc ^ b) & 0xff; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; crc = (crc >>> 8) ^ c; }
+    return crc ^ 0xffffffff;
+  }
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(80, 0); ihdr.writeUInt32BE(80, 4); ihdr[8] = 8; ihdr[9] = 0;
+  const raw = Buffer.alloc(80 * 81, 128); for (let y = 0; y < 80; y++) raw[y * 81] = 0;
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0))]);
+})();
+
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
   if (ok) passed++; else failed++;
@@ -223,6 +244,7 @@ if (want('wasm')) {
     const v = manifest.variants[manifest.default_variant];
     const need = new Set([v.vision, v.decoder, v.embeddings, v.anchors, v.reference.file, manifest.tokenizer.file]);
     if (manifest.evidence) need.add(manifest.evidence.file);
+    if (manifest.modality_head) need.add(manifest.modality_head.graph);
     return rt.files.module.concat(rt.files.wasm).reduce((s, f) => s + f.size, 0)
       + manifest.files.filter((f) => need.has(f.path) || f.role === 'golden' || f.role === 'doc').reduce((s, f) => s + f.size, 0);
   })();
@@ -298,7 +320,7 @@ if (want('wasm')) {
 
   // A file that is not PNG or JPEG.
   await page.setInputFiles('#file', { name: 'notes.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a not really') });
-  await page.waitForFunction(() => /not a PNG or JPEG/.test(document.getElementById('status').textContent));
+  await page.waitForFunction(() => /not a PNG, JPEG or DICOM file/.test(document.getElementById('status').textContent));
   check('a GIF is refused with a clear message', true, await page.textContent('#status'));
 
   // A PNG cut in half: the core's one-line decode error, no bars.
@@ -307,6 +329,32 @@ if (want('wasm')) {
   await page.waitForFunction(() => /^half\.png: /.test(document.getElementById('status').textContent));
   check('a truncated PNG gives the core\'s error and no bars',
     await page.evaluate(() => document.querySelectorAll('#findings li').length === 0), await page.textContent('#status'));
+
+  // Modality detection and the gate (docs/model-package.md section 11): a dropped file is
+  // Auto-detect by default; a blank frame is rejected (the contrast rule, whatever the head
+  // learned), shown with its reason and no bars, and scored on "Score anyway".
+  check('the modality menu defaults to Auto-detect', (await page.inputValue('#modality')) === 'auto');
+  const mriSample = sampleFiles.find((s) => s.modality === 'mri') || sampleFiles[0];
+  await page.evaluate(() => { document.getElementById('status').textContent = ''; });
+  await page.setInputFiles('#file', { name: 'dropped.' + (mriSample.path.endsWith('.png') ? 'png' : 'jpg'),
+    mimeType: mriSample.path.endsWith('.png') ? 'image/png' : 'image/jpeg', buffer: readFileSync(join(model, mriSample.path)) });
+  await page.waitForFunction(() => /^dropped\./.test(document.getElementById('status').textContent));
+  const autoText = await page.textContent('#verdict-text');
+  check('a dropped ' + mriSample.modality + ' image is scored as ' + mriSample.modality + ', detected',
+    /\(detected, P /.test(autoText) && (await page.evaluate(() => document.querySelectorAll('#findings li').length)) > 0,
+    autoText);
+  const flat = PNG_FLAT_80;
+  await page.setInputFiles('#file', { name: 'blank.png', mimeType: 'image/png', buffer: flat });
+  await page.waitForFunction(() => /^blank\.png: /.test(document.getElementById('status').textContent));
+  const gateText = await page.textContent('#verdict-text');
+  check('a blank frame: "not a ...", its reason, no bars, a Score anyway button',
+    /^Not a .*blank frame/.test(gateText) && (await page.evaluate(() => document.querySelectorAll('#findings li').length)) === 0 &&
+    await page.isVisible('#score-anyway'), gateText);
+  await page.screenshot({ path: join(out, 'web-page-rejected.png'), fullPage: true });
+  await page.click('#score-anyway');
+  await page.waitForFunction(() => document.querySelectorAll('#findings li').length > 0);
+  check('Score anyway: bars, still marked as rejected', /Scored anyway, at your request/.test(await page.textContent('#verdict-text')),
+    await page.textContent('#verdict-text'));
 
   check('no request with a body, ever', requests.every((r) => !r.body && (r.method === 'GET' || r.method === 'HEAD')),
     requests.filter((r) => r.body || r.method !== 'GET').map((r) => r.method + ' ' + r.url).join(' '));
