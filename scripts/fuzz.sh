@@ -266,10 +266,33 @@ fuzz_target() {
     done
 }
 
+# --cpu: a lane takes its targets in turn, one chunk each, until every one has had SECS of CPU,
+# so that a run cut short has given each target about the same. Otherwise one target after the
+# other, SECS of wall time each.
 lane() {
-    local n=$1 i
-    for ((i = n - 1; i < ${#TARGETS[@]}; i += LANES)); do
-        fuzz_target "${TARGETS[$i]}" "$n"
+    local n=$1 i t left more
+    if [ $CPU_MODE = 0 ]; then
+        for ((i = n - 1; i < ${#TARGETS[@]}; i += LANES)); do
+            fuzz_target "${TARGETS[$i]}" "$n"
+        done
+        return
+    fi
+    more=1
+    while [ $more = 1 ]; do
+        more=0
+        for ((i = n - 1; i < ${#TARGETS[@]}; i += LANES)); do
+            t=${TARGETS[$i]}
+            while [ -e "$WORK/pause.$n" ]; do sleep 10; done
+            left=$((SECS - $(cpu_so_far "$t")))
+            [ "$left" -gt 0 ] || continue
+            [ -f "$WORK/stopped.$t" ] && continue
+            more=1
+            run_chunk "$t" "$CHUNK"
+            if [ "$LAST_RC" != 0 ] && [ "$LAST_DT" -lt 5 ]; then
+                echo "$t: stopped (it fails at start-up: fix what crashed first, then remove $WORK/stopped.$t)"
+                touch "$WORK/stopped.$t"
+            fi
+        done
     done
 }
 for ((l = 1; l <= LANES; l++)); do
