@@ -3,6 +3,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <memory>
 
 #include <stb/stb_image.h>
 
@@ -101,6 +102,75 @@ static bool png_check_chunks(const uint8_t * b, size_t n, std::string * msg) {
         }
         pos += 12 + (size_t) len;
     }
+}
+
+// Bytes of filtered scanlines (a filter byte and the packed samples of each row, each Adam7
+// pass for an interlaced image) the IHDR says the zlib stream must inflate to; 0 when IHDR
+// names no valid colour type and bit depth (stbi_info refuses those first).
+static uint64_t png_raw_bytes(const uint8_t * b) {
+    const uint64_t w = read_be32(b + 16), h = read_be32(b + 20);
+    const int depth = b[24], colour = b[25], interlace = b[28];
+    const int channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 3 ? 1 : colour == 4 ? 2 : colour == 6 ? 4 : 0;
+    if (channels == 0 || (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16)) {
+        return 0;
+    }
+    const auto rows = [&](uint64_t pw, uint64_t ph) { return ph * (1 + (pw * channels * depth + 7) / 8); };
+    if (interlace == 0) {
+        return rows(w, h);
+    }
+    static const int x0[7] = { 0, 4, 0, 2, 0, 1, 0 }, y0[7] = { 0, 0, 4, 0, 2, 0, 1 };
+    static const int dx[7] = { 8, 8, 4, 4, 2, 2, 1 }, dy[7] = { 8, 8, 8, 4, 4, 2, 2 };
+    uint64_t total = 0;
+    for (int p = 0; p < 7; p++) {
+        const uint64_t pw = w > (uint64_t) x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
+        const uint64_t ph = h > (uint64_t) y0[p] ? (h - y0[p] + dy[p] - 1) / dy[p] : 0;
+        if (pw && ph) total += rows(pw, ph);
+    }
+    return total;
+}
+
+// The decompressed-size limit: stb_image inflates the IDAT stream into a buffer it doubles as
+// needed and checks the pixel count only afterwards, so a small zlib stream could make it
+// allocate up to the file size times zlib's ratio. Here the stream (chunks already checked by
+// png_check_chunks) is inflated into a buffer of exactly the size the header needs, which
+// stb_image's zlib cannot grow: more output is refused ("limits"), before stb_image decodes.
+// A stream that inflates to less, or is corrupt, is left to stb_image's own refusal.
+static bool png_check_inflated_size(const uint8_t * b, size_t n, std::string * msg) {
+    const uint64_t need = png_raw_bytes(b);
+    if (need == 0 || need > (uint64_t) INT_MAX) {
+        return true;  // stbi_info refused the header, or the decoded-bytes limit did
+    }
+    // The IDAT chunks' data, in place when there is one chunk (most files), else concatenated.
+    std::vector<char> joined;
+    const uint8_t * first = nullptr;
+    size_t first_len = 0, n_idat = 0;
+    for (size_t pos = 8; n - pos >= 12;) {
+        const uint32_t len = read_be32(b + pos);
+        if (memcmp(b + pos + 4, "IEND", 4) == 0) break;
+        if (memcmp(b + pos + 4, "IDAT", 4) == 0) {
+            if (n_idat++ == 0) {
+                first = b + pos + 8;
+                first_len = len;
+            } else {
+                if (joined.empty()) joined.assign(first, first + first_len);
+                joined.insert(joined.end(), b + pos + 8, b + pos + 8 + len);
+            }
+        }
+        pos += 12 + (size_t) len;
+    }
+    const char * idat = n_idat > 1 ? joined.data() : (const char *) first;
+    const size_t idat_len = n_idat > 1 ? joined.size() : first_len;
+    if (!idat || idat_len > (size_t) INT_MAX) {
+        return true;  // no image data: stb_image refuses it
+    }
+    std::unique_ptr<char[]> raw(new char[(size_t) need]);  // not zeroed: the inflate writes it
+    const int got = stbi_zlib_decode_buffer(raw.get(), (int) need, idat, (int) idat_len);
+    if (got < 0 && strcmp(stbi_failure_reason(), "output buffer limit") == 0) {
+        *msg  = "PNG image data inflates to more than the " + std::to_string(need) + " bytes its header needs (" +
+                std::to_string(read_be32(b + 16)) + "x" + std::to_string(read_be32(b + 20)) + ")";
+        return false;
+    }
+    return true;
 }
 
 // ---- JPEG: marker walk ------------------------------------------------------------------
@@ -315,6 +385,10 @@ bool image_decode(const uint8_t * bytes, size_t size, const image_limits & limit
                                            bmp_check_size(bytes, size, hdr.width, hdr.height, &msg);
     if (!ok) {
         set_err(err, err_code, "decode", msg);
+        return false;
+    }
+    if (hdr.format == "png" && !png_check_inflated_size(bytes, size, &msg)) {
+        set_err(err, err_code, "limits", msg);
         return false;
     }
     int dw = 0, dh = 0, dc = 0;
