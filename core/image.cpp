@@ -183,7 +183,8 @@ static bool is_sof(uint8_t m) {
 // otherwise walk every segment and entropy-coded scan until EOI.
 static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w, int64_t * h, std::string * msg) {
     size_t pos = 2;
-    bool have_sof = false;
+    bool have_sof = false, progressive = false;
+    bool dc_defined[4] = { false, false, false, false }, ac_defined[4] = { false, false, false, false };
     while (true) {
         // next marker (fill bytes 0xff skipped)
         while (pos < n && b[pos] != 0xff) pos++;
@@ -229,6 +230,7 @@ static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w
                     *msg = "corrupt JPEG (bad Huffman table)";
                     return false;
                 }
+                (tc == 0 ? dc_defined : ac_defined)[th] = true;
                 p += 17 + n_sym;
             }
         }
@@ -240,8 +242,32 @@ static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w
             *h = (int64_t) b[pos + 3] << 8 | b[pos + 4];
             *w = (int64_t) b[pos + 5] << 8 | b[pos + 6];
             have_sof = true;
+            progressive = m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce;
             if (header_only) {
                 return true;
+            }
+        }
+        if (m == 0xda && have_sof) {
+            // stb_image 2.27 decodes a scan with whatever its Huffman table holds, defined or
+            // not (uninitialised memory: a symbol index far outside the table, found by the
+            // image fuzz target), so every table a scan decodes with must be defined before it.
+            // A progressive DC refinement scan (Ss = 0, Ah > 0) reads raw bits, no table.
+            // Scan headers stb_image refuses itself (bad length, component count, table ids
+            // above 3) are left to it.
+            const size_t ns = len >= 3 ? b[pos + 2] : 0;  // the segment is b[pos, pos + len)
+            if (ns >= 1 && ns <= 4 && len == 6 + 2 * ns) {
+                const uint8_t ss = b[pos + 3 + 2 * ns], ah = b[pos + 5 + 2 * ns] >> 4;
+                for (size_t k = 0; k < ns; k++) {
+                    const uint8_t td = b[pos + 4 + 2 * k] >> 4, ta = b[pos + 4 + 2 * k] & 15;
+                    if (td > 3 || ta > 3) continue;
+                    const bool uses_dc = progressive ? ss == 0 && ah == 0 : true;
+                    const bool uses_ac = progressive ? ss > 0 : true;
+                    if ((uses_dc && !dc_defined[td]) || (uses_ac && !ac_defined[ta])) {
+                        *msg = std::string("corrupt JPEG (a scan uses Huffman table ") + (uses_dc && !dc_defined[td] ? "DC " : "AC ") +
+                               std::to_string(uses_dc && !dc_defined[td] ? td : ta) + ", which is not defined)";
+                        return false;
+                    }
+                }
             }
         }
         pos += len;
