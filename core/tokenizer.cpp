@@ -461,6 +461,9 @@ int32_t special_token_id(const radz_tokenizer & t, const json & root, const std:
                     fail(path + ".special_tokens." + name + ".ids", "id " + (*ids)[0].dump() +
                                                                      " is outside the vocabulary (0 .. " + std::to_string(size - 1) + ")");
                 }
+                if (!t.id_present[static_cast<size_t>(id)]) {  // a gap in the ids: decoding would refuse it
+                    fail(path + ".special_tokens." + name + ".ids", "id " + std::to_string(id) + " is not in the vocabulary (no token has it)");
+                }
                 return static_cast<int32_t>(id);
             }
             if (ids) {

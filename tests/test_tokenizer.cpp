@@ -236,6 +236,10 @@ TEST_CASE("tokenizer load: errors name the field", "[tokenizer]") {
         CHECK(load_error(j) == std::string("tokenizer.json: post_processor.special_tokens.<s>.ids: id ") + id +
                                    " is outside the vocabulary (0 .. 13)");
     }
+    j = tiny_tokenizer();
+    j["model"]["vocab"].erase("ab");  // id 8 becomes a gap
+    j["post_processor"]["special_tokens"]["<s>"]["ids"][0] = 8;
+    CHECK(load_error(j) == "tokenizer.json: post_processor.special_tokens.<s>.ids: id 8 is not in the vocabulary (no token has it)");
 
     std::string err;
     CHECK(tokenizer_load_json("{\"model\": ", &err) == nullptr);
