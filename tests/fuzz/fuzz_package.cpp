@@ -35,12 +35,17 @@ private:
     std::vector<std::string> in_, out_;
 };
 
-// Opens any bytes as a graph; the label says which of the two it is (vision.* or decoder.*).
+// Opens any bytes as a graph; the label (the file's name) says which it is: vision.*,
+// modality.* (format 2's modality head, docs/model-package.md) or the decoder.
 class fuzz_backend : public backend {
 public:
     std::unique_ptr<backend_graph> open_graph(const uint8_t *, size_t, const std::string & label, std::string *) override {
         if (label.rfind("vision", 0) == 0) return std::make_unique<fuzz_graph>(std::vector<std::string>{ "pixels" },
                                                                                  std::vector<std::string>{ "image_tokens" });
+        if (label.rfind("modality", 0) == 0) {
+            return std::make_unique<fuzz_graph>(std::vector<std::string>{ "pixels" },
+                                                std::vector<std::string>{ "modality_logits", "ood_distance" });
+        }
         return std::make_unique<fuzz_graph>(std::vector<std::string>{ "inputs_embeds", "attention_mask", "pool_mask" },
                                             std::vector<std::string>{ "image_feature", "text_feature", "anchor_feature" });
     }
