@@ -144,7 +144,7 @@ if os.path.exists(cov) and os.path.getsize(cov) > 0:
     L.append("## Line coverage of the parser files")
     L.append("")
     L.append("`scripts/fuzz.sh --coverage`: each target built again with `-fprofile-instr-generate"
-             " -fcoverage-mapping` and run once over its corpus (kept and committed), `llvm-cov report` of"
+             " -fcoverage-mapping` and run once over its working corpus and its committed seeds, `llvm-cov report` of"
              " the core files it exists to exercise (lines of the whole file, so code only other"
              " front ends reach counts as missed).")
     L.append("")
