@@ -3,6 +3,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <memory>
 
 #include <stb/stb_image.h>
 
@@ -103,6 +104,75 @@ static bool png_check_chunks(const uint8_t * b, size_t n, std::string * msg) {
     }
 }
 
+// Bytes of filtered scanlines (a filter byte and the packed samples of each row, each Adam7
+// pass for an interlaced image) the IHDR says the zlib stream must inflate to; 0 when IHDR
+// names no valid colour type and bit depth (stbi_info refuses those first).
+static uint64_t png_raw_bytes(const uint8_t * b) {
+    const uint64_t w = read_be32(b + 16), h = read_be32(b + 20);
+    const int depth = b[24], colour = b[25], interlace = b[28];
+    const int channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 3 ? 1 : colour == 4 ? 2 : colour == 6 ? 4 : 0;
+    if (channels == 0 || (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16)) {
+        return 0;
+    }
+    const auto rows = [&](uint64_t pw, uint64_t ph) { return ph * (1 + (pw * channels * depth + 7) / 8); };
+    if (interlace == 0) {
+        return rows(w, h);
+    }
+    static const int x0[7] = { 0, 4, 0, 2, 0, 1, 0 }, y0[7] = { 0, 0, 4, 0, 2, 0, 1 };
+    static const int dx[7] = { 8, 8, 4, 4, 2, 2, 1 }, dy[7] = { 8, 8, 8, 4, 4, 2, 2 };
+    uint64_t total = 0;
+    for (int p = 0; p < 7; p++) {
+        const uint64_t pw = w > (uint64_t) x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
+        const uint64_t ph = h > (uint64_t) y0[p] ? (h - y0[p] + dy[p] - 1) / dy[p] : 0;
+        if (pw && ph) total += rows(pw, ph);
+    }
+    return total;
+}
+
+// The decompressed-size limit: stb_image inflates the IDAT stream into a buffer it doubles as
+// needed and checks the pixel count only afterwards, so a small zlib stream could make it
+// allocate up to the file size times zlib's ratio. Here the stream (chunks already checked by
+// png_check_chunks) is inflated into a buffer of exactly the size the header needs, which
+// stb_image's zlib cannot grow: more output is refused ("limits"), before stb_image decodes.
+// A stream that inflates to less, or is corrupt, is left to stb_image's own refusal.
+static bool png_check_inflated_size(const uint8_t * b, size_t n, std::string * msg) {
+    const uint64_t need = png_raw_bytes(b);
+    if (need == 0 || need > (uint64_t) INT_MAX) {
+        return true;  // stbi_info refused the header, or the decoded-bytes limit did
+    }
+    // The IDAT chunks' data, in place when there is one chunk (most files), else concatenated.
+    std::vector<char> joined;
+    const uint8_t * first = nullptr;
+    size_t first_len = 0, n_idat = 0;
+    for (size_t pos = 8; n - pos >= 12;) {
+        const uint32_t len = read_be32(b + pos);
+        if (memcmp(b + pos + 4, "IEND", 4) == 0) break;
+        if (memcmp(b + pos + 4, "IDAT", 4) == 0) {
+            if (n_idat++ == 0) {
+                first = b + pos + 8;
+                first_len = len;
+            } else {
+                if (joined.empty()) joined.assign(first, first + first_len);
+                joined.insert(joined.end(), b + pos + 8, b + pos + 8 + len);
+            }
+        }
+        pos += 12 + (size_t) len;
+    }
+    const char * idat = n_idat > 1 ? joined.data() : (const char *) first;
+    const size_t idat_len = n_idat > 1 ? joined.size() : first_len;
+    if (!idat || idat_len > (size_t) INT_MAX) {
+        return true;  // no image data: stb_image refuses it
+    }
+    std::unique_ptr<char[]> raw(new char[(size_t) need]);  // not zeroed: the inflate writes it
+    const int got = stbi_zlib_decode_buffer(raw.get(), (int) need, idat, (int) idat_len);
+    if (got < 0 && strcmp(stbi_failure_reason(), "output buffer limit") == 0) {
+        *msg  = "PNG image data inflates to more than the " + std::to_string(need) + " bytes its header needs (" +
+                std::to_string(read_be32(b + 16)) + "x" + std::to_string(read_be32(b + 20)) + ")";
+        return false;
+    }
+    return true;
+}
+
 // ---- JPEG: marker walk ------------------------------------------------------------------
 
 static bool is_sof(uint8_t m) {
@@ -113,7 +183,8 @@ static bool is_sof(uint8_t m) {
 // otherwise walk every segment and entropy-coded scan until EOI.
 static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w, int64_t * h, std::string * msg) {
     size_t pos = 2;
-    bool have_sof = false;
+    bool have_sof = false, progressive = false;
+    bool dc_defined[4] = { false, false, false, false }, ac_defined[4] = { false, false, false, false };
     while (true) {
         // next marker (fill bytes 0xff skipped)
         while (pos < n && b[pos] != 0xff) pos++;
@@ -159,6 +230,7 @@ static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w
                     *msg = "corrupt JPEG (bad Huffman table)";
                     return false;
                 }
+                (tc == 0 ? dc_defined : ac_defined)[th] = true;
                 p += 17 + n_sym;
             }
         }
@@ -170,8 +242,32 @@ static bool jpeg_walk(const uint8_t * b, size_t n, bool header_only, int64_t * w
             *h = (int64_t) b[pos + 3] << 8 | b[pos + 4];
             *w = (int64_t) b[pos + 5] << 8 | b[pos + 6];
             have_sof = true;
+            progressive = m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce;
             if (header_only) {
                 return true;
+            }
+        }
+        if (m == 0xda && have_sof) {
+            // stb_image 2.27 decodes a scan with whatever its Huffman table holds, defined or
+            // not (uninitialised memory: a symbol index far outside the table, found by the
+            // image fuzz target), so every table a scan decodes with must be defined before it.
+            // A progressive DC refinement scan (Ss = 0, Ah > 0) reads raw bits, no table.
+            // Scan headers stb_image refuses itself (bad length, component count, table ids
+            // above 3) are left to it.
+            const size_t ns = len >= 3 ? b[pos + 2] : 0;  // the segment is b[pos, pos + len)
+            if (ns >= 1 && ns <= 4 && len == 6 + 2 * ns) {
+                const uint8_t ss = b[pos + 3 + 2 * ns], ah = b[pos + 5 + 2 * ns] >> 4;
+                for (size_t k = 0; k < ns; k++) {
+                    const uint8_t td = b[pos + 4 + 2 * k] >> 4, ta = b[pos + 4 + 2 * k] & 15;
+                    if (td > 3 || ta > 3) continue;
+                    const bool uses_dc = progressive ? ss == 0 && ah == 0 : true;
+                    const bool uses_ac = progressive ? ss > 0 : true;
+                    if ((uses_dc && !dc_defined[td]) || (uses_ac && !ac_defined[ta])) {
+                        *msg = std::string("corrupt JPEG (a scan uses Huffman table ") + (uses_dc && !dc_defined[td] ? "DC " : "AC ") +
+                               std::to_string(uses_dc && !dc_defined[td] ? td : ta) + ", which is not defined)";
+                        return false;
+                    }
+                }
             }
         }
         pos += len;
@@ -315,6 +411,10 @@ bool image_decode(const uint8_t * bytes, size_t size, const image_limits & limit
                                            bmp_check_size(bytes, size, hdr.width, hdr.height, &msg);
     if (!ok) {
         set_err(err, err_code, "decode", msg);
+        return false;
+    }
+    if (hdr.format == "png" && !png_check_inflated_size(bytes, size, &msg)) {
+        set_err(err, err_code, "limits", msg);
         return false;
     }
     int dw = 0, dh = 0, dc = 0;

@@ -4,8 +4,17 @@
 
 #include <cctype>
 
+// Every error is one line: a quoted field may hold line breaks, and a message quoting it shows
+// them as \n and \r (found by the labels_csv fuzz target).
 static bool fail(std::string * err, const std::string & msg) {
-    if (err) *err = msg;
+    if (err) {
+        err->clear();
+        for (char c : msg) {
+            if (c == '\n') *err += "\\n";
+            else if (c == '\r') *err += "\\r";
+            else *err += c;
+        }
+    }
     return false;
 }
 

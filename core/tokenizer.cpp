@@ -453,7 +453,18 @@ int32_t special_token_id(const radz_tokenizer & t, const json & root, const std:
         if (it != specials->end() && it->is_object()) {
             const json * ids = find_field(*it, "ids");
             if (ids && ids->is_array() && ids->size() == 1 && (*ids)[0].is_number_integer()) {
-                return (*ids)[0].get<int32_t>();
+                // inside the vocabulary, like every id the model gives (found by the
+                // tokenizer_json fuzz target: an id of -2147483648 came out of tokenizer_encode)
+                const int64_t id = (*ids)[0].get<int64_t>();
+                const int64_t size = static_cast<int64_t>(t.id_to_token.size());
+                if (id < 0 || id >= size) {
+                    fail(path + ".special_tokens." + name + ".ids", "id " + (*ids)[0].dump() +
+                                                                     " is outside the vocabulary (0 .. " + std::to_string(size - 1) + ")");
+                }
+                if (!t.id_present[static_cast<size_t>(id)]) {  // a gap in the ids: decoding would refuse it
+                    fail(path + ".special_tokens." + name + ".ids", "id " + std::to_string(id) + " is not in the vocabulary (no token has it)");
+                }
+                return static_cast<int32_t>(id);
             }
             if (ids) {
                 fail(path + ".special_tokens." + name + ".ids", "expected exactly one id, found " + describe(*ids));

@@ -2,7 +2,9 @@
 # Fuzzes every parser of outside bytes (tests/fuzz/) with libFuzzer for a set time per target,
 # one target at a time, nice'd, resumable, then writes docs/results/fuzzing.md.
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default 600 s, every target
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default 600 s of wall time, every target
+#   scripts/fuzz.sh --cpu SECONDS [TARGET...]             until each target has had SECONDS of CPU
+#                                                         time in stats.tsv (resumes: a rerun tops up)
 #   nohup scripts/fuzz.sh 600 > build-fuzz/fuzz.log 2>&1 &
 #   scripts/fuzz.sh --report                              only rewrite docs/results/fuzzing.md
 #   scripts/fuzz.sh --coverage                            line coverage of each target's parser
@@ -12,12 +14,15 @@
 # seconds (default 60) over its working corpus build-fuzz/fuzz/corpus/<target>/ (started from
 # the committed tests/fuzz/corpus/<target>/ and kept between runs: a second run resumes),
 # writing what it finds to build-fuzz/fuzz/artifacts/<target>/ (crash-*, leak-*, timeout-*,
-# oom-*) and one line per chunk to build-fuzz/fuzz/stats.tsv (seconds, executions, edges,
-# features, corpus size), from which the report is written. A crash ends its chunk; the next
+# oom-*) and one line per chunk to build-fuzz/fuzz/stats.tsv (wall seconds, executions, edges,
+# features, corpus size, exit code, CPU seconds: user + system of the libFuzzer process, from
+# /usr/bin/time), from which the report is written. A crash ends its chunk; the next
 # chunk goes on fuzzing. Each crash must be fixed and its file committed under
 # tests/fuzz/regressions/<target>/ (tests/test_fuzz_corpus.cpp runs it).
 #
 # Environment: FUZZ_BUILD_DIR (build-fuzz), CHUNK (60), NICE (10), FUZZ_JOBS (build jobs, 2),
+# LANES (fuzz processes at once, 1: the targets are dealt round-robin to the lanes; a lane
+# waits before its next chunk while build-fuzz/fuzz/pause.<lane> exists, lanes counted from 1),
 # RADZ_FUZZ_PACKAGE (the package the package targets mutate; default build/quick-package).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -26,6 +31,7 @@ BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 CHUNK=${CHUNK:-60}
 NICE=${NICE:-10}
 JOBS=${FUZZ_JOBS:-2}
+LANES=${LANES:-1}
 ALL_TARGETS=(image tokenizer_json tokenizer_encode manifest anchors results labels_csv evidence package package_fixup)
 WORK=$BUILD/fuzz
 CMD_LINE=${CMD_LINE:-scripts/fuzz.sh${*:+ $*}}
@@ -58,10 +64,13 @@ run_chunk() {
     args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1
           -artifact_prefix="$WORK/artifacts/$t/")
     [ -n "$dict" ] && args+=(-dict="$dict")
-    local t0=$(date +%s)
-    nice -n "$NICE" "$bin" "${args[@]}" "$WORK/corpus/$t" tests/fuzz/corpus/"$t" \
+    local t0=$(date +%s) cpu_file=$WORK/logs/$t.cpu
+    # shellcheck disable=SC2046
+    /usr/bin/time -f '%U %S' -o "$cpu_file" nice -n "$NICE" "$bin" "${args[@]}" "$WORK/corpus/$t" tests/fuzz/corpus/"$t" \
         $( [ -d tests/fuzz/regressions/"$t" ] && echo tests/fuzz/regressions/"$t" ) >"$log" 2>&1
     local rc=$? dt=$(($(date +%s) - t0))
+    local cpu
+    cpu=$(tail -1 "$cpu_file" | awk 'NF == 2 { printf "%.1f", $1 + $2 }')
     cat "$log" >>"$WORK/logs/$t.log"
     local execs cov ft
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
@@ -69,12 +78,13 @@ run_chunk() {
     ft=$(grep -o 'ft: [0-9]*' "$log" | awk '{print $2}' | tail -1)
     local n_corpus
     n_corpus=$(find "$WORK/corpus/$t" -type f | wc -l)
-    printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\n' "$(date -u +%FT%TZ)" "$t" "$dt" "${execs:-0}" "${cov:-0}" "${ft:-0}" \
-        "$n_corpus" "$rc" >>"$STATS"
-    echo "$t: ${dt} s, ${execs:-0} executions, cov ${cov:-0}, ft ${ft:-0}, corpus $n_corpus, exit $rc"
+    printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%s\n' "$(date -u +%FT%TZ)" "$t" "$dt" "${execs:-0}" "${cov:-0}" "${ft:-0}" \
+        "$n_corpus" "$rc" "${cpu:-0}" >>"$STATS"
+    echo "$t: ${dt} s wall, ${cpu:-0} s CPU, ${execs:-0} executions, cov ${cov:-0}, ft ${ft:-0}, corpus $n_corpus, exit $rc"
     if [ $rc != 0 ]; then
         grep -E 'ERROR: |SUMMARY: |fuzz invariant failed|Test unit written' "$log" | head -5
     fi
+    LAST_RC=$rc LAST_DT=$dt
 }
 
 report() {
@@ -86,21 +96,24 @@ if os.path.exists(stats):
     for line in open(stats):
         p = line.rstrip("\n").split("\t")
         if len(p) == 8:
+            p.append("0")  # written before CPU time was measured
+        if len(p) == 9:
             rows.setdefault(p[1], []).append(p)
 order = ["image", "tokenizer_json", "tokenizer_encode", "manifest", "anchors", "results", "labels_csv",
          "evidence", "package", "package_fixup"]
 L = []
 L.append("Written by `%s` (libFuzzer, clang 14, `-fsanitize=fuzzer,address,undefined`, `-O1`; the"
-         " targets are described in `tests/fuzz/fuzz_targets.h`). Each target ran alone under `nice`"
-         " on a shared 2-core machine, in chunks that resume from the corpus kept in `build-fuzz/fuzz/`;"
-         " CPU-seconds below are wall seconds of one single-threaded process, so they are an upper"
-         " bound of the CPU it got when the machine was loaded." % cmd)
+         " targets are described in `tests/fuzz/fuzz_targets.h`), under `nice` on a shared 2-core"
+         " machine, in chunks that resume from the corpus kept in `build-fuzz/fuzz/`. CPU seconds are"
+         " user + system time of the libFuzzer processes (`/usr/bin/time`); wall seconds exceed them"
+         " when the machine was loaded. Crashes etc. count the files in `build-fuzz/fuzz/artifacts/`." % cmd)
 L.append("")
-L.append("| target | wall seconds | executions | edges (cov) | features (ft) | corpus files | crashes | leaks | timeouts | ooms |")
-L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+L.append("| target | CPU seconds | wall seconds | executions | edges (cov) | features (ft) | corpus files | crashes | leaks | timeouts | ooms |")
+L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for t in order + [t for t in rows if t not in order]:
     r = rows.get(t, [])
     secs = sum(int(x[2]) for x in r)
+    cpu = sum(float(x[8]) for x in r)
     execs = sum(int(x[3]) for x in r)
     cov = r[-1][4] if r else "-"
     ft = r[-1][5] if r else "-"
@@ -108,22 +121,22 @@ for t in order + [t for t in rows if t not in order]:
     art = os.path.join(work, "artifacts", t)
     names = os.listdir(art) if os.path.isdir(art) else []
     cnt = lambda k: sum(1 for n in names if n.startswith(k))
-    L.append("| %s | %d | %d | %s | %s | %s | %d | %d | %d | %d |" % (t, secs, execs, cov, ft, ncorp, cnt("crash-"),
+    L.append("| %s | %.0f | %d | %d | %s | %s | %s | %d | %d | %d | %d |" % (t, cpu, secs, execs, cov, ft, ncorp, cnt("crash-"),
              cnt("leak-"), cnt("timeout-"), cnt("oom-")))
 L.append("")
 L.append("## Coverage over time")
 L.append("")
-L.append("Edges (libFuzzer's `cov:`) at the end of each chunk, by cumulative seconds: where the"
+L.append("Edges (libFuzzer's `cov:`) at the end of each chunk, by cumulative CPU seconds: where the"
          " figures stop growing, the target's reachable code is covered by its corpus.")
 L.append("")
 for t in order:
     r = rows.get(t, [])
     if not r:
         continue
-    acc, pts = 0, []
+    acc, pts = 0.0, []
     for x in r:
-        acc += int(x[2])
-        pts.append("%d s: %s" % (acc, x[4]))
+        acc += float(x[8])
+        pts.append("%.0f s: %s" % (acc, x[4]))
     L.append("- `%s`: %s" % (t, ", ".join(pts)))
 L.append("")
 cov = os.path.join(work, "coverage.tsv")
@@ -131,7 +144,7 @@ if os.path.exists(cov) and os.path.getsize(cov) > 0:
     L.append("## Line coverage of the parser files")
     L.append("")
     L.append("`scripts/fuzz.sh --coverage`: each target built again with `-fprofile-instr-generate"
-             " -fcoverage-mapping` and run once over its corpus (kept and committed), `llvm-cov report` of"
+             " -fcoverage-mapping` and run once over its working corpus and its committed seeds, `llvm-cov report` of"
              " the core files it exists to exercise (lines of the whole file, so code only other"
              " front ends reach counts as missed).")
     L.append("")
@@ -211,6 +224,11 @@ if [ "${1:-}" = "--report" ]; then
     exit $?
 fi
 
+CPU_MODE=0
+if [ "${1:-}" = "--cpu" ]; then
+    CPU_MODE=1
+    shift
+fi
 SECS=${1:-600}
 shift || true
 TARGETS=("$@")
@@ -220,13 +238,65 @@ for t in "${TARGETS[@]}"; do
 done
 build || { echo "fuzz.sh: the build failed" >&2; exit 1; }
 mkdir -p "$WORK"
-for t in "${TARGETS[@]}"; do
-    left=$SECS
-    while [ "$left" -gt 0 ]; do
+
+# CPU seconds target t has had so far (stats.tsv's ninth column; rows without it count 0).
+cpu_so_far() {
+    [ -f "$STATS" ] || { echo 0; return; }
+    awk -F'\t' -v t="$1" '$2 == t && NF >= 9 { s += $9 } END { printf "%d", s }' "$STATS"
+}
+
+# fuzz_target t: SECS of wall time in chunks, or (--cpu) chunks until t has had SECS of CPU.
+fuzz_target() {
+    local t=$1 lane=$2 left=$SECS c
+    while true; do
+        while [ -e "$WORK/pause.$lane" ]; do sleep 10; done
+        if [ $CPU_MODE = 1 ]; then
+            left=$((SECS - $(cpu_so_far "$t")))
+        fi
+        [ "$left" -gt 0 ] || break
         c=$CHUNK
         [ "$left" -lt "$c" ] && c=$left
+        [ $CPU_MODE = 1 ] && [ "$c" -lt 10 ] && c=10   # a CPU second is at least a wall second
         run_chunk "$t" "$c"
-        left=$((left - c))
+        if [ "$LAST_RC" != 0 ] && [ "$LAST_DT" -lt 5 ]; then
+            echo "$t: stopped (it fails at start-up: fix what crashed first)"
+            break
+        fi
+        [ $CPU_MODE = 1 ] || left=$((left - c))
     done
+}
+
+# --cpu: a lane takes its targets in turn, one chunk each, until every one has had SECS of CPU,
+# so that a run cut short has given each target about the same. Otherwise one target after the
+# other, SECS of wall time each.
+lane() {
+    local n=$1 i t left more
+    if [ $CPU_MODE = 0 ]; then
+        for ((i = n - 1; i < ${#TARGETS[@]}; i += LANES)); do
+            fuzz_target "${TARGETS[$i]}" "$n"
+        done
+        return
+    fi
+    more=1
+    while [ $more = 1 ]; do
+        more=0
+        for ((i = n - 1; i < ${#TARGETS[@]}; i += LANES)); do
+            t=${TARGETS[$i]}
+            while [ -e "$WORK/pause.$n" ]; do sleep 10; done
+            left=$((SECS - $(cpu_so_far "$t")))
+            [ "$left" -gt 0 ] || continue
+            [ -f "$WORK/stopped.$t" ] && continue
+            more=1
+            run_chunk "$t" "$CHUNK"
+            if [ "$LAST_RC" != 0 ] && [ "$LAST_DT" -lt 5 ]; then
+                echo "$t: stopped (it fails at start-up: fix what crashed first, then remove $WORK/stopped.$t)"
+                touch "$WORK/stopped.$t"
+            fi
+        done
+    done
+}
+for ((l = 1; l <= LANES; l++)); do
+    lane "$l" &
 done
+wait
 report

@@ -8,7 +8,8 @@
 #   scripts/fuzz_planted.sh [SECONDS] [TARGET...]      default 300 s, every patch
 #
 # Needs build-fuzz/ built (scripts/fuzz.sh or scripts/test.sh). Prints one line per target:
-# found after N s / M executions, or NOT found.
+# found after N s of wall time, C s of CPU (/usr/bin/time) / M executions, or NOT found.
+# Environment: NICE (10), FUZZ_BUILD_DIR (build-fuzz).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
@@ -59,16 +60,17 @@ PY
     case $t in image) dict=-dict=tests/fuzz/dict/image.dict ;; labels_csv) dict=-dict=tests/fuzz/dict/csv.dict ;;
                tokenizer_encode|package|package_fixup) ;; *) dict=-dict=tests/fuzz/dict/json.dict ;; esac
     t0=$(date +%s)
-    nice -n "${NICE:-10}" "$work/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=3072 -max_len=65536 \
-        -artifact_prefix="$work/" $dict "$work/corpus" tests/fuzz/corpus/"$t" >"$work/log" 2>&1
+    /usr/bin/time -f '%U %S' -o "$work/cpu" nice -n "${NICE:-10}" "$work/fuzz_$t" -max_total_time="$SECS" -timeout=10 \
+        -rss_limit_mb=3072 -max_len=65536 -artifact_prefix="$work/" $dict "$work/corpus" tests/fuzz/corpus/"$t" >"$work/log" 2>&1
     rc=$?
     dt=$(($(date +%s) - t0))
+    cpu=$(tail -1 "$work/cpu" | awk 'NF == 2 { printf "%.0f", $1 + $2 }')
     execs=$(grep -oE '^#[0-9]+' "$work/log" | tail -1 | tr -d '#')
     if [ $rc != 0 ] && ls "$work"/crash-* >/dev/null 2>&1; then
         why=$(grep -m1 -E 'fuzz invariant failed|ERROR: AddressSanitizer|runtime error|what\(\)' "$work/log" | sed 's/^==[0-9]*==//')
-        echo "$t: found after $dt s / ${execs:-?} executions ($src patched): $why"
+        echo "$t: found after $dt s wall, ${cpu:-?} s CPU / ${execs:-?} executions ($src patched): $why"
     else
-        echo "$t: NOT found in $dt s / ${execs:-?} executions ($src patched, exit $rc)"
+        echo "$t: NOT found in $dt s wall, ${cpu:-?} s CPU / ${execs:-?} executions ($src patched, exit $rc)"
         status=1
     fi
 done

@@ -34,6 +34,8 @@ def grey_pil_l(img: Image.Image) -> np.ndarray:
         return (a.astype(np.int64) >> 8).astype(np.uint8)
     if mode == "L":
         return a.astype(np.uint8)
+    if mode == "1":
+        return a.astype(np.uint8) * 255
     if mode == "LA":
         return a[..., 0].astype(np.uint8)
     if mode in ("RGB", "RGBA"):
@@ -99,6 +101,29 @@ def smooth(rng: np.random.Generator, h: int, w: int, channels: int, hi: int = 25
     return a[..., 0] if channels == 1 else a
 
 
+def png_packed_row(row: np.ndarray, bit_depth: int) -> bytes:
+    """One scanline's samples (width x channels, interleaved) packed at bit_depth (1, 8 or 16)."""
+    flat = row.reshape(-1)
+    if bit_depth == 1:
+        return np.packbits(flat.astype(np.uint8)).tobytes()
+    return flat.astype(">u2" if bit_depth == 16 else np.uint8).tobytes()
+
+
+def png_interlaced(a: np.ndarray, bit_depth: int, color_type: int) -> bytes:
+    """An Adam7-interlaced PNG of samples a (height x width x channels), filter 0 on every row
+    (PIL writes no interlaced PNG)."""
+    h, w = a.shape[:2]
+    raw = b""
+    for x0, y0, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+                           (0, 1, 1, 2)):
+        sub = a[y0::dy, x0::dx]
+        if sub.shape[0] and sub.shape[1]:
+            raw += b"".join(b"\x00" + png_packed_row(r, bit_depth) for r in sub)
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 1)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(raw, 9))
+            + png_chunk(b"IEND", b""))
+
+
 def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261127)
@@ -141,6 +166,18 @@ def main() -> None:
     save("rgb_444_progressive_71x65.jpg", Image.fromarray(u8(smooth(rng, 65, 71, 3)), "RGB"), 3, quality=80,
          subsampling=0, progressive=True)
 
+    # Adam7-interlaced (the decompressed-size limit computes each pass's scanlines) and 1-bit
+    # samples, at sizes where some passes are empty; their own random stream, so the files above stay as they were
+    rng2 = np.random.default_rng(20261201)
+    for name, arr, depth, ct, ch in (
+            ("rgb_interlaced_13x11.png", u8(smooth(rng2, 11, 13, 3)), 8, 2, 3),
+            ("grey_alpha16_interlaced_9x6.png", smooth(rng2, 6, 9, 2, hi=65535).round().astype(np.uint16), 16, 4, 2),
+            ("grey1_interlaced_1x3.png", (rng2.uniform(0, 1, (3, 1, 1)) > 0.5).astype(np.uint8), 1, 0, 1),
+            ("grey1_interlaced_21x17.png", (smooth(rng2, 17, 21, 1) > 128).astype(np.uint8), 1, 0, 1)):
+        (OUT_DIR / name).write_bytes(png_interlaced(arr, depth, ct))
+        good.append((name, "png", ch, 8 if depth == 1 else depth))
+    save("grey1_23x9.png", Image.fromarray(smooth(rng2, 9, 23, 1) > 128).convert("1"), 1)
+
     # bad inputs
     (OUT_DIR / "empty.png").write_bytes(b"")
     (OUT_DIR / "text.png").write_bytes(b"this is not an image\n")
@@ -165,6 +202,12 @@ def main() -> None:
     zero_w = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 0, 10, 8, 0, 0, 0, 0))
               + png_chunk(b"IDAT", huge_raw) + png_chunk(b"IEND", b""))
     (OUT_DIR / "zero_width.png").write_bytes(zero_w)
+    # zlib bombs: 64 x 64 8-bit grey needs 64 rows of 1 + 64 bytes (4,160) inflated; these
+    # streams inflate to 16 MiB (from 16 KiB) and to one byte more than needed
+    bomb_ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0))
+    for name, raw in (("zlib_bomb.png", bytes(16 << 20)), ("inflates_one_byte_more.png", bytes(64 * 65 + 1))):
+        (OUT_DIR / name).write_bytes(b"\x89PNG\r\n\x1a\n" + bomb_ihdr + png_chunk(b"IDAT", zlib.compress(raw, 9))
+                                     + png_chunk(b"IEND", b""))
 
     entries = []
     for name, fmt, channels, bit_depth in good:

@@ -45,6 +45,11 @@ ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
 chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xffffffff)
 rest = data[8 + 25:]
 open("huge.png", "wb").write(bytes(data[:8]) + chunk + bytes(rest))
+# a zlib bomb: the image's own IHDR, then one IDAT whose 64 KiB inflate to 64 MiB
+idat = zlib.compress(bytes(64 << 20), 9)
+open("bomb.png", "wb").write(bytes(data[:8 + 25]) + struct.pack(">I", len(idat)) + b"IDAT" + idat
+                             + struct.pack(">I", zlib.crc32(b"IDAT" + idat) & 0xffffffff)
+                             + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND") & 0xffffffff))
 EOF
 cp -r "$model" tampered && /usr/bin/python3 -c '
 import sys; p = "tampered/decoder.fp32.onnx"; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)'
@@ -96,6 +101,7 @@ run "truncated PNG" "truncated.png: truncated PNG" classify --ep cpu truncated.p
 [ -n "$good_jpg" ] && run "truncated JPEG" "truncated.jpg: " classify --ep cpu --modality mri truncated.jpg
 run "PNG with a bad CRC" "bad_crc.png: bad CRC" classify --ep cpu bad_crc.png
 run "header claiming 100000x100000" "huge.png: image is 100000x100000" classify --ep cpu huge.png
+run "PNG whose image data is a zlib bomb (64 KiB inflating to 64 MiB)" "bomb.png: PNG image data inflates to more than" classify --ep cpu bomb.png
 run "missing image file" "nowhere.png: cannot open" classify --ep cpu nowhere.png
 run "unknown modality" "unknown modality 'pet'" classify --ep cpu --modality pet "$good"
 run "tampered package file" "decoder.fp32.onnx" classify --ep cpu "$good" --model tampered

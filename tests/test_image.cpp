@@ -221,6 +221,42 @@ TEST_CASE("limits: decoded bytes, checked from the header before any pixel buffe
     CHECK(err == "decoding needs 536870912 bytes (8192x8192, 4 channels, 16-bit), more than the limit of 268435456");
 }
 
+TEST_CASE("limits: PNG decompressed size, bounded by what the header needs before stb_image inflates") {
+    // 64 x 64 8-bit grey needs 64 x (1 + 64) = 4,160 inflated bytes; zlib_bomb.png's 16 KiB IDAT
+    // inflates to 16 MiB (stb_image alone would grow its buffer to that, then refuse "not enough
+    // pixels"); inflates_one_byte_more.png's to 4,161 bytes.
+    for (const char * name : { "zlib_bomb.png", "inflates_one_byte_more.png" }) {
+        INFO(name);
+        const std::vector<uint8_t> b = read_image(name);
+        image_u8 img;
+        std::string err, code;
+        REQUIRE(image_probe(b.data(), b.size(), image_limits(), nullptr, &err, &code));  // the header is fine
+        CHECK_FALSE(image_decode(b.data(), b.size(), image_limits(), &img, &err, &code));
+        CHECK(code == "limits");
+        CHECK(err == "PNG image data inflates to more than the 4160 bytes its header needs (64x64)");
+        CHECK(img.data.empty());
+    }
+    // The bound is exact for every layout the contract accepts (bit depths 1 to 16, palette,
+    // Adam7 passes, some empty): every good PNG of the set still decodes.
+    std::string text, err;
+    REQUIRE(file_read_text(image_path("expected.json"), &text, 1 << 24, &err));
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    int n_png = 0, n_interlaced = 0;
+    for (const auto & e : doc["images"]) {
+        if (e["format"] != "png") continue;
+        const std::string file = e["file"];
+        INFO(file);
+        const std::vector<uint8_t> b = read_image(file);
+        image_u8 img;
+        std::string code;
+        CHECK(image_decode(b.data(), b.size(), image_limits(), &img, &err, &code));
+        n_png++;
+        n_interlaced += b.size() > 28 && b[28] == 1;
+    }
+    CHECK(n_png >= 16);
+    CHECK(n_interlaced >= 4);
+}
+
 TEST_CASE("every truncation of a PNG, JPEG and BMP is refused without a crash") {
     for (const char * name : { "rgb_100x70.png", "grey_64x64.jpg", "rgb_65x63.bmp", "palette_70x90.png" }) {
         const std::vector<uint8_t> b = read_image(name);

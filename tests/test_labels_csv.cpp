@@ -56,6 +56,9 @@ TEST_CASE("labels CSV errors name the file, line and column") {
     CHECK(err == "labels.csv: line 3: 2 fields, the header has 3 (comma-separated)");
     CHECK_FALSE(labels_csv_parse("path,Effusion\na.png, 1\n", "labels.csv", &s, &err));
     CHECK(err == "labels.csv: line 2, column 'Effusion': expected 1, 0, -1 or blank, found ' 1'");
+    // a quoted field holding line breaks: the message stays one line (labels_csv fuzz target)
+    CHECK_FALSE(labels_csv_parse("path,Effusion\na.png,\"1\r\nb.png,0\"\n", "labels.csv", &s, &err));
+    CHECK(err == "labels.csv: line 2, column 'Effusion': expected 1, 0, -1 or blank, found '1\\r\\nb.png,0'");
     CHECK_FALSE(labels_csv_parse("path,fold,Effusion\na.png,x,1\n", "labels.csv", &s, &err));
     CHECK(err == "labels.csv: line 2, column 'fold': expected a non-negative integer, found 'x'");
     CHECK_FALSE(labels_csv_parse("path,label\n\"a.png,glioma\n", "labels.csv", &s, &err));

@@ -227,6 +227,20 @@ TEST_CASE("tokenizer load: errors name the field", "[tokenizer]") {
     j["added_tokens"][1].erase("content");
     CHECK(load_error(j) == "tokenizer.json: added_tokens[1].content: expected a string, found nothing");
 
+    // A template's special token id must lie inside the vocabulary (found by the tokenizer_json
+    // fuzz target: -2147483648 came out of tokenizer_encode).
+    for (const char * id : { "-2147483648", "-1", "14", "4294967297" }) {
+        INFO(id);
+        j = tiny_tokenizer();
+        j["post_processor"]["special_tokens"]["<s>"]["ids"][0] = json::parse(id);
+        CHECK(load_error(j) == std::string("tokenizer.json: post_processor.special_tokens.<s>.ids: id ") + id +
+                                   " is outside the vocabulary (0 .. 13)");
+    }
+    j = tiny_tokenizer();
+    j["model"]["vocab"].erase("ab");  // id 8 becomes a gap
+    j["post_processor"]["special_tokens"]["<s>"]["ids"][0] = 8;
+    CHECK(load_error(j) == "tokenizer.json: post_processor.special_tokens.<s>.ids: id 8 is not in the vocabulary (no token has it)");
+
     std::string err;
     CHECK(tokenizer_load_json("{\"model\": ", &err) == nullptr);
     CHECK(err.find("tokenizer.json: not valid JSON") == 0);

@@ -35,12 +35,17 @@ private:
     std::vector<std::string> in_, out_;
 };
 
-// Opens any bytes as a graph; the label says which of the two it is (vision.* or decoder.*).
+// Opens any bytes as a graph; the label (the file's name) says which it is: vision.*,
+// modality.* (format 2's modality head, docs/model-package.md) or the decoder.
 class fuzz_backend : public backend {
 public:
     std::unique_ptr<backend_graph> open_graph(const uint8_t *, size_t, const std::string & label, std::string *) override {
         if (label.rfind("vision", 0) == 0) return std::make_unique<fuzz_graph>(std::vector<std::string>{ "pixels" },
                                                                                  std::vector<std::string>{ "image_tokens" });
+        if (label.rfind("modality", 0) == 0) {
+            return std::make_unique<fuzz_graph>(std::vector<std::string>{ "pixels" },
+                                                std::vector<std::string>{ "modality_logits", "ood_distance" });
+        }
         return std::make_unique<fuzz_graph>(std::vector<std::string>{ "inputs_embeds", "attention_mask", "pool_mask" },
                                             std::vector<std::string>{ "image_feature", "text_feature", "anchor_feature" });
     }
@@ -134,6 +139,17 @@ int run_package(const uint8_t * data, size_t size, bool fixup) {
     bool truncated = false;
     if (pipeline_text_ids(pl, "Pleural effusion", &ids, &truncated, &err)) {
         for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < pkg.dims.vocab_size);
+        // What the text and vision paths embed next: [bos] text [txt_cls..], [img_cls..], each
+        // modality's token and [pad]; an opened package embeds all of them.
+        std::vector<int32_t> seq = { pkg.special_tokens.bos };
+        seq.insert(seq.end(), ids.begin(), ids.end());
+        seq.insert(seq.end(), pkg.special_tokens.txt_cls.begin(), pkg.special_tokens.txt_cls.end());
+        seq.insert(seq.end(), pkg.special_tokens.img_cls.begin(), pkg.special_tokens.img_cls.end());
+        for (const auto & m : pkg.special_tokens.modality) seq.push_back(m.second);
+        seq.push_back(pkg.special_tokens.pad);
+        std::vector<float> rows;
+        if (!pipeline_embed_ids(pl, seq, &rows, &err)) fuzz_fail(err.c_str(), __FILE__, __LINE__);
+        FUZZ_CHECK(rows.size() == seq.size() * (size_t) pkg.dims.hidden_size);
     }
     return 0;
 }

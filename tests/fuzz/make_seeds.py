@@ -107,6 +107,14 @@ put("results", "two_images.json", json.dumps(r, indent=1))
 r1 = json.loads(json.dumps(r))
 r1["images"][0]["findings"][0]["probability"] = min(1.0, r1["images"][0]["findings"][0]["probability"] + 0.01)
 put("results", "pair.json", json.dumps(r) + "\0" + json.dumps(r1))
+# a pair whose two good images carry 8-value features (compare's feature cosine; the shipped
+# results keep none)
+rf = json.loads(json.dumps(r))
+for i, im in enumerate(rf["images"][:2]):
+    im["feature"] = [round(0.125 * (k + 1) * (i + 1), 3) for k in range(8)]
+rf1 = json.loads(json.dumps(rf))
+rf1["images"][0]["feature"][0] += 0.01
+put("results", "pair_features.json", json.dumps(rf) + "\0" + json.dumps(rf1))
 
 # labels_csv: the label formats of tests/data/labels
 lab = os.path.join(root, "tests/data/labels")
