@@ -128,6 +128,9 @@ function startServer(port, build) {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [join(root, 'scripts/serve'), '--model', model, '--port', String(port),
       ...(build ? [] : ['--no-build'])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Never outlive the test: a crash must not leave scripts/serve holding the output pipe (the
+    // caller's tee would wait for it forever).
+    process.on('exit', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
     let buf = '', found = false;
     p.stdout.on('data', (d) => {
       if (found) return;

@@ -64,6 +64,9 @@ for (const im of JSON.parse(nat.stdout).images) native[im.file.split('/').pop()]
 const server = await new Promise((res, rej) => {
   const p = spawn(process.execPath, [join(root, 'scripts/serve'), '--model', model, '--port', '0'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Never outlive the test: a crash must not leave scripts/serve holding the output pipe (the
+    // caller's tee would wait for it forever).
+    process.on('exit', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
   let buf = '';
   p.stdout.on('data', (d) => {
     buf += d;
