@@ -453,16 +453,21 @@ def cmd_list(args) -> int:
     return 0
 
 
-def browser_figures(browser_json: str, sets: dict, sets_dir: str) -> dict:
+def browser_figures(browser_json: str, list_file: str, sets: dict, sets_dir: str) -> dict:
     """The same figures from the page's export (web/test/modality_figures.mjs), matched to the
     sets' files by sha256 (the page names files as dropped); only the files it was given."""
     import hashlib
     with open(browser_json) as f:
         doc = json.load(f)
     by_sha = {im["sha256"]: im for im in doc["images"]}
+    base = os.path.relpath(os.path.abspath(sets_dir), REPO_ROOT)
+    with open(list_file) as f:
+        given = {os.path.normpath(l.strip()) for l in f if l.strip()}
     out = {"indist": {}, "ood": {}}
 
     def verdict(rel):
+        if os.path.normpath(os.path.join(base, rel)) not in given:
+            return None
         with open(os.path.join(sets_dir, rel), "rb") as f:
             return by_sha.get(hashlib.sha256(f.read()).hexdigest())
     for e in sets["indist"]:
@@ -489,7 +494,7 @@ def cmd_report(args) -> int:
     with open(os.path.join(args.sets, "sets.json")) as f:
         sets = json.load(f)
     nat = native_figures(args.native, sets, args.sets) if args.native else None
-    web = browser_figures(args.browser, sets, args.sets) if args.browser else None
+    web = browser_figures(args.browser, args.browser_list, sets, args.sets) if args.browser else None
     pr = res["protocol"]
     L = [BEGIN, "",
          "## Modality detection and the out-of-distribution gate (issue 13)", "",
@@ -563,7 +568,8 @@ def cmd_report(args) -> int:
           "scripts/serve --port 8766 --no-build &   # the page with assets/models/radz-tiny",
           "node web/test/modality_figures.mjs http://127.0.0.1:8766/ build/modality/browser_list.txt build/modality/browser.json",
           "cd scripts && /usr/bin/python3 -m radz.modality report --sets ../build/ood --loko ../build/modality "
-          "--native ../build/modality/native.json --browser ../build/modality/browser.json", "```",
+          "--native ../build/modality/native.json --browser ../build/modality/browser.json "
+          "--browser-list ../build/modality/browser_list.txt", "```",
           "", "(`native_list.txt`: every file of `sets.json`, held-out radiographs first; "
           f"Debian packages read: {', '.join(f'{k} {v}' for k, v in sorted(pr['debian_packages'].items()))}.)", "", END]
     text = "\n".join(L) + "\n"
@@ -602,6 +608,7 @@ def main(argv=None) -> int:
     p.add_argument("--loko", required=True, help="the folder `loko` wrote")
     p.add_argument("--native", default=None, help="radz classify --json over native_list.txt")
     p.add_argument("--browser", default=None, help="the page's export over browser_list.txt (web/test/modality_figures.mjs)")
+    p.add_argument("--browser-list", default=None, help="the list the page was given")
     args = ap.parse_args(argv)
     return {"loko": cmd_loko, "add": cmd_add, "report": cmd_report, "list": cmd_list}[args.cmd](args)
 
