@@ -26,8 +26,8 @@ static int32_t top1_index(const std::vector<results_finding> & f) {
 
 // The modality detector and gate (schema version 2): the verdict, reason and detected modality
 // agree, the probabilities within the probability tolerance, the distance within the logit
-// tolerance relative to its size. A detection on one side only fails when both documents could
-// carry one (both sides have a modality_source: a version-1 document has none of them).
+// tolerance relative to its size. A detection on one side only fails. Only for two version-2
+// documents (a version-1 or 0 document has none of these).
 static void compare_detection(const results_image & a, const results_image & b, const compare_tolerances & tol,
                               compare_image * ci) {
     if (a.modality_source != b.modality_source) {
@@ -74,13 +74,16 @@ static void compare_detection(const results_image & a, const results_image & b, 
     }
 }
 
-// check_no_signal: both documents are schema version 1 (they carry no_signal), which must agree.
+// check_no_signal: both documents are schema version 1 (they carry no_signal), which must agree;
+// check_detection: both are version 2 (they say who chose the modality and what the detector saw).
 static void compare_pair(const results_image & a, const results_image & b, const compare_tolerances & tol,
-                         bool check_no_signal, compare_image * ci, compare_report * rep) {
+                         bool check_no_signal, bool check_detection, compare_image * ci, compare_report * rep) {
     if (a.modality != b.modality) {
         ci->problems.push_back("modality differs: " + a.modality + " vs " + b.modality);
     }
-    compare_detection(a, b, tol, ci);
+    if (check_detection) {
+        compare_detection(a, b, tol, ci);
+    }
     if (a.error || b.error) {
         if (a.error && b.error) {
             if (a.error->code != b.error->code) {
@@ -236,7 +239,8 @@ compare_report compare_results(const results_doc & ref, const results_doc & cand
             ci.problems.push_back("only in the reference");
         } else {
             ci.in_candidate = true;
-            compare_pair(a, cand.images[(size_t) match[i]], tol, ref.schema_version >= 1 && cand.schema_version >= 1, &ci, &rep);
+            compare_pair(a, cand.images[(size_t) match[i]], tol, ref.schema_version >= 1 && cand.schema_version >= 1,
+                         ref.schema_version >= 2 && cand.schema_version >= 2, &ci, &rep);
         }
         ci.pass = ci.problems.empty();
         rep.images.push_back(std::move(ci));

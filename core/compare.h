@@ -4,7 +4,7 @@
 // against tolerances; feature cosine where both sides carry a feature; top-1 (largest logit)
 // must agree unless the reference's top-2 logit margin is within the logit tolerance (waived);
 // an image or finding on one side only fails; when both documents are schema version 1 a
-// finding's no_signal must agree (its numbers are compared like any other finding's); schema
+// finding's no_signal must agree (its numbers are compared like any other finding's); both schema
 // version 2: who chose the modality, the detector's verdict, reason, modality, probabilities
 // (probability tolerance) and distance (logit tolerance, relative) must agree. An image with an error on both sides passes when
 // the error codes agree; an error on one side only fails.

@@ -181,3 +181,46 @@ TEST_CASE("compare: features and errors") {
     c.images[1].error->code = "limits";
     CHECK_FALSE(compare_results(b, c, compare_tolerances()).pass);
 }
+
+TEST_CASE("compare: the modality detector (schema 2) must agree; older documents are not checked for it") {
+    results_doc a = base_doc();
+    results_detection det;
+    det.modality      = "mri";
+    det.probabilities = { { "cxr", 0.01 }, { "mri", 0.98 } };
+    det.other         = 0.01;
+    det.distance      = 40.0;
+    det.contrast      = 0.2;
+    det.verdict       = "pass";
+    for (auto & im : a.images) {
+        im.modality_source = "detector";
+        im.detection       = det;
+    }
+    CHECK(compare_results(a, a, compare_tolerances()).pass);
+
+    results_doc b = a;
+    b.images[0].detection->verdict = "rejected";
+    b.images[0].detection->reason  = "unlike";
+    b.images[0].detection->message = "not a chest X-ray or brain MRI (...)";
+    compare_report r = compare_results(a, b, compare_tolerances());
+    CHECK_FALSE(r.pass);
+    REQUIRE_FALSE(r.images[0].problems.empty());
+    CHECK(r.images[0].problems[0] == "gate verdict differs: pass vs rejected (unlike)");
+    CHECK(r.images[1].pass);
+
+    b = a;
+    b.images[1].detection->probabilities[1].second = 0.98 + 2e-4;  // beyond the 1e-4 probability tolerance
+    b.images[1].detection->distance = 40.0 + 0.05;                  // beyond 1e-3 relative
+    r = compare_results(a, b, compare_tolerances());
+    CHECK_FALSE(r.images[1].pass);
+    CHECK(r.images[1].problems.size() == 2);
+
+    b = a;
+    b.images[0].modality_source = "user";
+    b.images[1].detection.reset();
+    r = compare_results(a, b, compare_tolerances());
+    CHECK(r.images[0].problems[0] == "modality chosen by detector vs user");
+    CHECK(r.images[1].problems[0] == "modality detection on the reference only");
+
+    b.schema_version = 1;  // a version-1 candidate (the recipe's per-image results) has none of it
+    CHECK(compare_results(a, b, compare_tolerances()).pass);
+}
