@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 from radz import bpe  # noqa: E402
 from radz.preprocess import preprocess_file, PreprocessError  # noqa: E402
 
-ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence"}
+ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence", "modality"}
 
 
 def sha256(path: str) -> str:
@@ -68,7 +68,7 @@ def test_check_export_report(c: Ctx):
 
 def test_manifest_files(c: Ctx):
     m = c.manifest
-    assert m["format"] == "radz-model-package" and m["format_version"] == 1
+    assert m["format"] == "radz-model-package" and m["format_version"] == 2
     listed = set()
     for f in m["files"]:
         p = f["path"]
@@ -85,8 +85,13 @@ def test_manifest_files(c: Ctx):
             on_disk.add(os.path.relpath(os.path.join(root, n), c.package).replace(os.sep, "/"))
     assert on_disk - {"manifest.json"} == listed, on_disk ^ listed
     for key in ("name", "description", "recipe", "image", "tokenizer", "special_tokens", "sequence", "dims",
-                "modalities", "dkam", "variants", "default_variant", "golden", "evidence"):
+                "modalities", "dkam", "variants", "default_variant", "golden", "evidence", "modality_head"):
         assert key in m, key
+    # The modality head (section 11): its graph listed with its role, classes the modalities + other.
+    mh = m["modality_head"]
+    assert any(f["path"] == mh["graph"] and f["role"] == "modality" for f in m["files"]), mh["graph"]
+    assert sorted(mh["classes"][:-1]) == sorted(x["id"] for x in m["modalities"]) and mh["classes"][-1] == "other"
+    assert mh["view"] == 64 and 0 < mh["p_other_max"] <= 1 and mh["distance_max"] > 0
     for key in ("command", "seed", "config", "git_commit", "torch_version", "created"):
         assert key in m["recipe"], key
     assert m["image"] == {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact",
