@@ -29,13 +29,15 @@ async function rejects(p, pattern) {
 check('the five requests', JSON.stringify(Object.keys(REQUESTS)) ===
   JSON.stringify(['open', 'classify', 'add_finding', 'remove_finding', 'export']));
 const bytes = new ArrayBuffer(4);
-const m = requestMessage(7, 'classify', { name: 'a.png', bytes, modality: 'cxr' });
+const m = requestMessage(7, 'classify', { name: 'a.png', bytes, modality: 'cxr', scoreAnyway: false });
 check('classify with bytes: message and transfer', m.message.id === 7 && m.message.type === 'classify' &&
   m.message.name === 'a.png' && m.transfer.length === 1 && m.transfer[0] === bytes);
 check('classify with a sample transfers nothing',
-  requestMessage(8, 'classify', { name: 'a.png', sample: 'golden/a.png', modality: 'cxr' }).transfer.length === 0);
-let e = throws(() => requestMessage(9, 'classify', { name: 'a.png', modality: 'cxr' }), /^classify: missing field 'bytes\|sample'$/);
+  requestMessage(8, 'classify', { name: 'a.png', sample: 'golden/a.png', modality: 'auto', scoreAnyway: true }).transfer.length === 0);
+let e = throws(() => requestMessage(9, 'classify', { name: 'a.png', modality: 'cxr', scoreAnyway: false }), /^classify: missing field 'bytes\|sample'$/);
 check('classify without bytes or sample is refused', e === '', e);
+e = throws(() => requestMessage(9, 'classify', { name: 'a.png', bytes, modality: 'auto' }), /^classify: missing field 'scoreAnyway'$/);
+check('classify without scoreAnyway is refused', e === '', e);
 e = throws(() => requestMessage(9, 'opne', {}), /^unknown request 'opne' \(expected open, classify, add_finding, remove_finding, export\)$/);
 check('an unknown request is refused, naming the known ones', e === '', e);
 e = throws(() => checkRequest({ id: 1, type: 'remove_finding', modality: 'cxr' }), /missing field 'findingId'/);
