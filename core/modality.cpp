@@ -111,6 +111,21 @@ std::string modality_rejection_message(const radz_package & pkg, const modality_
     return "not a " + names + " (" + buf + ")";
 }
 
+std::string modality_source_text(const results_image & r) {
+    if (r.modality_source == "user") return "your choice";
+    if (r.modality_source == "metadata") return "DICOM tags";
+    if (r.modality_source == "detector" && r.detection) {
+        for (const auto & p : r.detection->probabilities) {
+            if (p.first == r.modality) {
+                char buf[48];
+                std::snprintf(buf, sizeof buf, "detected, P %.2f", p.second);
+                return buf;
+            }
+        }
+    }
+    return "default: this package has no modality detector";
+}
+
 modality_choice modality_choose(const radz_package & pkg, const std::string & explicit_modality,
                                 const std::string & metadata_modality, const modality_detection & det) {
     modality_choice ch;

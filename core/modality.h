@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "package.h"
+#include "results.h"
 
 #include <cstdint>
 #include <string>
@@ -54,6 +55,10 @@ modality_detection modality_gate(const package_modality_head & head, const float
 // One line for a rejected image: "not a chest X-ray or brain MRI (looks like something else:
 // P(other) 0.97)"; display names from the package.
 std::string modality_rejection_message(const radz_package & pkg, const modality_detection & det);
+
+// Why a result was scored as its modality, as front ends show it beside the modality:
+// "detected, P 0.99", "your choice", "DICOM tags", "default: this package has no modality detector".
+std::string modality_source_text(const results_image & r);
 
 // The precedence above. explicit_modality / metadata_modality: "" (or "auto") when absent.
 modality_choice modality_choose(const radz_package & pkg, const std::string & explicit_modality,

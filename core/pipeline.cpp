@@ -764,10 +764,7 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
     }
     const modality_detection det = dets.empty() ? modality_detection() : dets[0];
     const double             t_det = now_ms();
-    modality_choice          ch    = modality_choose(pl.pkg, explicit_modality, metadata_modality, det);
-    if (ch.source == "default") {
-        ch.modality = pl.default_modality;
-    }
+    const modality_choice    ch    = modality_choose(pl.pkg, explicit_modality, metadata_modality, det);
     out->modality        = ch.modality;
     out->modality_source = ch.source;
     out->warning         = ch.warning;

@@ -19,6 +19,11 @@ static std::string opt_string(const std::optional<std::string> & s) {
     return s ? json_string(*s) : "null";
 }
 
+// A string written as null when empty ("" <-> null in the schema).
+static std::string string_or_null(const std::string & s) {
+    return s.empty() ? std::string("null") : json_string(s);
+}
+
 std::string results_image_to_json(const results_image & im, int32_t schema_version) {
     std::string s;
     s += "    {\n";
@@ -38,15 +43,14 @@ std::string results_image_to_json(const results_image & im, int32_t schema_versi
             }
             s += "}, \"other\": " + json_number(dt.other) + ", \"distance\": " + json_number(dt.distance) +
                  ", \"contrast\": " + json_number(dt.contrast) + ", \"verdict\": " + json_string(dt.verdict) +
-                 ", \"reason\": " + (dt.reason.empty() ? std::string("null") : json_string(dt.reason)) +
-                 ", \"message\": " + (dt.message.empty() ? std::string("null") : json_string(dt.message)) + "}";
+                 ", \"reason\": " + string_or_null(dt.reason) +
+                 ", \"message\": " + string_or_null(dt.message) + "}";
         }
-        s += ",\n      \"warning\": " + (im.warning.empty() ? std::string("null") : json_string(im.warning));
+        s += ",\n      \"warning\": " + string_or_null(im.warning);
     }
     if (im.dicom) {
-        const auto text = [](const std::string & v) { return v.empty() ? std::string("null") : json_string(v); };
-        s += ",\n      \"dicom\": {\"modality\": " + text(im.dicom->modality) + ", \"body_part_examined\": " +
-             text(im.dicom->body_part) + "}";
+        s += ",\n      \"dicom\": {\"modality\": " + string_or_null(im.dicom->modality) + ", \"body_part_examined\": " +
+             string_or_null(im.dicom->body_part) + "}";
     }
     if (im.width && im.height) {
         s += ",\n      \"width\": " + std::to_string(*im.width) + ", \"height\": " + std::to_string(*im.height);
@@ -94,7 +98,7 @@ std::string results_to_json(const results_doc & d) {
     s += "  \"program\": {\"name\": " + json_string(d.program_name) + ", \"version\": " + json_string(d.program_version) +
          ", \"build\": " + json_string(d.program_build) + "},\n";
     s += "  \"package\": {\"name\": " + json_string(d.package_name) + ", \"manifest_sha256\": " +
-         (d.package_manifest_sha256.empty() ? std::string("null") : json_string(d.package_manifest_sha256)) +
+         string_or_null(d.package_manifest_sha256) +
          ", \"variant\": " + json_string(d.package_variant) + "},\n";
     s += "  \"backend\": {\"execution_provider\": " + json_string(d.backend_execution_provider) + ", \"adapter\": " +
          opt_string(d.backend_adapter) + ", \"threads\": " +

@@ -378,8 +378,7 @@ def main() -> int:
     #     without --modality is scored as MRI by the detector; a blank frame gets "not a ..." and
     #     no bars (the contrast rule, whatever the head learned).
     mri_img = sorted(p for p in (args.model / "golden").iterdir() if p.suffix == ".jpg")[0]
-    blank = work / "blank.png"
-    Image.new("L", (80, 80), 128).save(blank)
+    blank = REPO / "tests" / "data" / "ood" / "flat_grey.png"  # a constant grey frame (tests/data/ood/README.md)
     for name, img, want in (("mri", mri_img, "mri"), ("blank", blank, None)):
         lay_p, res_p, shot_p = work / f"layout_{name}.json", work / f"app_{name}.json", work / f"app_{name}.png"
         r = run(x_server_cmd() + [args.app, "--image", img, "--model", args.model, "--ep", "cpu",

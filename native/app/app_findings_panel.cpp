@@ -128,20 +128,7 @@ static bool draw_modality_verdict(app_state & a, app_image & im) {
         }
         ImGui::TextDisabled("scored anyway, at your request: the numbers below mean little");
     }
-    std::string why = r.modality_source == "user"       ? "your choice"
-                      : r.modality_source == "metadata" ? "DICOM tags"
-                      : r.modality_source == "default"  ? "default: the package has no detector"
-                                                        : "detected";
-    if (r.detection && r.modality_source == "detector") {
-        for (const auto & p : r.detection->probabilities) {
-            if (p.first == r.modality) {
-                char buf[32];
-                std::snprintf(buf, sizeof buf, ", P %.2f", p.second);
-                why += buf;
-            }
-        }
-    }
-    ImGui::TextDisabled("scored as %s (%s)", modality_display(a, r.modality).c_str(), why.c_str());
+    ImGui::TextDisabled("scored as %s (%s)", modality_display(a, r.modality).c_str(), modality_source_text(r).c_str());
     if (!r.warning.empty()) {
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(COLOR_WARN, "%s", r.warning.c_str());

@@ -39,22 +39,6 @@ struct user_finding {
     std::vector<std::string> descriptions;
 };
 
-// "detected, P 0.99", "your choice", "DICOM tags", "default: this package has no detector"
-static std::string modality_source_text(const results_image & r) {
-    if (r.modality_source == "user") return "your choice";
-    if (r.modality_source == "metadata") return "DICOM tags";
-    if (r.modality_source == "detector" && r.detection) {
-        for (const auto & p : r.detection->probabilities) {
-            if (p.first == r.modality) {
-                char buf[48];
-                std::snprintf(buf, sizeof buf, "detected, P %.2f", p.second);
-                return buf;
-            }
-        }
-    }
-    return "default: this package has no modality detector";
-}
-
 static void print_image(const results_image & r, int top) {
     if (r.error) {
         return;

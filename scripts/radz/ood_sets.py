@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import textwrap
 
 import numpy as np
