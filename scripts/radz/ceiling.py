@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import ModelConfig, VisionEncoder, init_weights
+from .model import ModelConfig, VisionEncoder, cnn_body, init_weights
 from .preprocess import load_images
 from .splits import nih_rows
 from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT, augment
@@ -55,16 +55,8 @@ class SmallCnn(nn.Module):
 
     def __init__(self, n_out: int, width=(24, 48, 96, 128)):
         super().__init__()
-        layers = [nn.Conv2d(1, width[0], 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(width[0]), nn.ReLU()]
-        c_in = width[0]
-        for i, c in enumerate(width):
-            layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                       nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
-            if i < len(width) - 1:
-                layers.append(nn.MaxPool2d(2))
-            c_in = c
-        self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(c_in, n_out)
+        self.body = cnn_body(width, len(width) - 1)
+        self.head = nn.Linear(width[-1], n_out)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         return self.head(self.body((pixels - 0.5) / 0.25).mean(dim=(2, 3)))
@@ -80,10 +72,6 @@ def train_fold(x: np.ndarray, y: np.ndarray, args, seed: int) -> Ceiling:
     if args.encoder == "cnn":
         model = SmallCnn(y.shape[1])
         init_weights(model, gen)
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1.0)
-                m.bias.data.zero_()
     else:
         model = Ceiling(ModelConfig(), y.shape[1])
         init_weights(model, gen)

@@ -56,10 +56,14 @@ class TrainConfig:
     align_batch: int = 64
     align_lr: float = 5e-4
     mri_per_epoch: int = 1500       # brain MRI images drawn per alignment epoch (0: all)
+    mri_match_cxr: bool = False     # draw as many brain MRI per epoch as there are chest images (overrides mri_per_epoch)
     dkam_desc_per_step: int = 2     # descriptions per finding per step for the anchors
     anchor_every: int = 1           # recompute anchors (with gradient) every this many steps
     w_local: float = 0.5
     w_cg: float = 1.0
+    w_sep: float = 0.0              # anchor separation: penalise cosine between two findings' anchors above sep_margin
+    sep_margin: float = 0.2
+    cxr_sampling: str = "all"       # "all": every chest image once per epoch; "patient": as many draws, weighted 1/(images of the patient)
     threads: int = 2
     model: dict = field(default_factory=lambda: ModelConfig().to_dict())
 
@@ -114,7 +118,8 @@ def select_training_images(cfg: TrainConfig, data_dir: str) -> dict:
         pos = [f for f in NIH_FINDINGS if int(r[f]) == 1]
         if any(p in cfg.held_out for p in pos):
             continue
-        nih.append({"path": "nih1000/" + r["path"], "modality": "cxr", "positives": pos or ["No_Finding"]})
+        nih.append({"path": "nih1000/" + r["path"], "modality": "cxr", "positives": pos or ["No_Finding"],
+                    "patient": int(r["patient_id"])})
     mri = [{"path": "brain_mri/" + r["path"], "modality": "mri", "positives": [r["label"]]}
            for r in read_mri_split(os.path.join(REPO_ROOT, cfg.mri_train_split))]
     if cfg.nih_limit:
@@ -355,8 +360,37 @@ def align_step(model: RadZ, batch: list[dict], pixels: torch.Tensor, reports: li
                 l_cg = l_cg + F.binary_cross_entropy_with_logits(z + model.cg_bias, lab)
             n_cg += 1
     l_cg = l_cg / max(1, n_cg)
-    loss = l_global + cfg.w_local * l_local + cfg.w_cg * l_cg
-    return {"loss": loss, "global": l_global.detach(), "local": l_local.detach(), "cg": l_cg.detach()}
+    l_sep = anchor_separation(anchors, fs_by_mod, cfg.sep_margin) if cfg.w_sep > 0 else torch.zeros(())
+    loss = l_global + cfg.w_local * l_local + cfg.w_cg * l_cg + cfg.w_sep * l_sep
+    return {"loss": loss, "global": l_global.detach(), "local": l_local.detach(), "cg": l_cg.detach(),
+            "sep": l_sep.detach()}
+
+
+def anchor_separation(anchors: dict, fs_by_mod: dict, margin: float) -> torch.Tensor:
+    """Mean over pairs of different findings of one modality of relu(cos(a_i, a_j) - margin)^2: anchors that
+    sit together score every finding by the same image direction (the one-axis collapse of issue #11)."""
+    terms = []
+    for fs in fs_by_mod.values():
+        if len(fs) < 2:
+            continue
+        a = torch.stack([anchors[f["id"]] for f in fs])
+        g = a @ a.T
+        off = ~torch.eye(len(fs), dtype=torch.bool)
+        terms.append(torch.relu(g[off] - margin).pow(2).mean())
+    return torch.stack(terms).mean() if terms else torch.zeros(())
+
+
+def cxr_epoch_order(items: list[dict], how: str, rng: random.Random) -> list[int]:
+    """The chest images of one alignment epoch: each once ("all"), or as many draws with replacement
+    weighted 1/(the patient's image count) ("patient": one patient must not define a finding)."""
+    if how == "all":
+        return list(range(len(items)))
+    if how != "patient":
+        raise SystemExit(f"config cxr_sampling: expected 'all' or 'patient', found {how!r}")
+    count: dict = {}
+    for it in items:
+        count[it["patient"]] = count.get(it["patient"], 0) + 1
+    return rng.choices(range(len(items)), weights=[1.0 / count[it["patient"]] for it in items], k=len(items))
 
 
 def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: TokenCache, sp, cfg: TrainConfig,
@@ -379,19 +413,22 @@ def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: T
         for f in fs:
             desc_tokens[f["id"]] = [tokc(text.DKAM_TEMPLATE.format(modality=display[mod], name=f["display"], description=d))
                                     for d in text.DESCRIPTIONS[f["id"]]]
-    pool_all = [("cxr", i) for i in range(len(items["cxr"]))]
+    n_cxr = len(items["cxr"])
     n_mri = len(items["mri"])
     per_epoch_mri = n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
-    steps_per_epoch = max(1, (len(pool_all) + per_epoch_mri) // cfg.align_batch)
+    if cfg.mri_match_cxr:
+        per_epoch_mri = min(n_mri, n_cxr)
+    steps_per_epoch = max(1, (n_cxr + per_epoch_mri) // cfg.align_batch)
     total = cfg.align_epochs * steps_per_epoch
     for epoch in range(first, cfg.align_epochs):
         t0 = time.time()
         rng = random.Random(epoch_seed(cfg.seed, 2, epoch))
         gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, epoch))
-        order = pool_all + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)]
+        order = ([("cxr", i) for i in cxr_epoch_order(items["cxr"], cfg.cxr_sampling, rng)]
+                 + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)])
         rng.shuffle(order)
         model.train()
-        parts = {"loss": [], "global": [], "local": [], "cg": []}
+        parts = {"loss": [], "global": [], "local": [], "cg": [], "sep": []}
         anchors = None
         for s in range(steps_per_epoch):
             step = epoch * steps_per_epoch + s
@@ -418,6 +455,7 @@ def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: T
                 parts[k].append(float(out[k]))
         log(f"stage 2 epoch {epoch + 1}/{cfg.align_epochs}: loss {np.mean(parts['loss']):.4f} "
             f"global {np.mean(parts['global']):.4f} local {np.mean(parts['local']):.4f} cg {np.mean(parts['cg']):.4f} "
+            f"sep {np.mean(parts['sep']):.4f} "
             f"temp {float(model.log_temp.exp()):.2f} lr {lr:.2e} {time.time() - t0:.1f} s")
         save_checkpoint(os.path.join(ckpt_dir, f"s2-e{epoch:03d}.pt"),
                         {"stage": 2, "epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict()})
@@ -529,14 +567,17 @@ def make_config(args) -> TrainConfig:
         cfg.held_out = [s for s in args.held_out.split(",") if s]
     if args.train_folds is not None:
         cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
-    for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch"):
+    for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch", "w_sep",
+                 "sep_margin", "cxr_sampling"):
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
-    for name in ("n_cls", "lora_rank", "feature_layer"):
+    for name in ("n_cls", "lora_rank", "feature_layer", "vision_arch", "grid"):
         v = getattr(args, name)
         if v is not None:
             cfg.model[name] = v
+    if args.mri_match_cxr:
+        cfg.mri_match_cxr = True
     if args.threads is not None:
         cfg.threads = args.threads
     if args.mri_train_split:
@@ -558,6 +599,12 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--n-cls", type=int, default=None, help="K, the number of <ImgCls>/<TxtCls> tokens (1..16, default 4)")
     ap.add_argument("--lora-rank", type=int, default=None)
     ap.add_argument("--feature-layer", type=int, default=None, help="1-based decoder layer pooled (default: penultimate)")
+    ap.add_argument("--vision-arch", default=None, choices=["vit", "cnn"], help="image encoder (default vit)")
+    ap.add_argument("--grid", type=int, default=None, help="image token grid side (P = grid^2; cnn: 4 or 8)")
+    ap.add_argument("--w-sep", type=float, default=None, help="weight of the anchor separation term (default 0)")
+    ap.add_argument("--sep-margin", type=float, default=None)
+    ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"])
+    ap.add_argument("--mri-match-cxr", action="store_true", help="as many brain MRI per epoch as chest images")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
 

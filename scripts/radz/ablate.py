@@ -1,0 +1,177 @@
+"""Recipe-lever rows of the ablations (issue #11): train a variant of the recipe on the ablation folds and
+score each fold's images with the trained PyTorch model, committing every fold's scores as it finishes.
+
+    cd scripts && /usr/bin/python3 -m radz.ablate --row cnn            (tens of minutes per fold, one thread)
+    cd scripts && /usr/bin/python3 -m radz.ablate --list
+
+A row is a fixed set of radz.train options (ROWS below), written before any of its figures existed. For
+each ablation fold F (the first two folds of the out-of-fold order, 1 and 3: chosen by that rule, not by a
+figure) a model is trained on the other four folds exactly as radz.train does with those options, under
+build/ablate/<row>/foldF/ (resumable from the epoch checkpoints there), then, in PyTorch:
+  - the cosine of each fold-F chest image's feature to the DKAM anchor (every description of the finding,
+    the export's rule) and to the plain-name anchor (the name as the only description) of all 15 chest
+    findings, held-out ones included (their descriptions never reached training);
+  - the cosine of each brain MRI test-split image to the four MRI anchors (top-1 = largest cosine).
+The scores go to docs/results/ablations/<row>.foldF.json (a fold is done when its file exists) and are
+committed; radz.ablations reads them and puts each row beside the shipped recipe's predictions on the
+same folds. No held-out label is read here.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import text
+from . import train as train_mod
+from .model import image_batch_embeds, text_batch
+from .oof import ORDER, commit
+from .preprocess import load_images
+from .splits import mri_rows, nih_rows
+from .train import DEFAULT_DATA, REPO_ROOT
+
+OUT_DIR = os.path.join(REPO_ROOT, "docs", "results", "ablations")
+WORK_DIR = os.path.join(REPO_ROOT, "build", "ablate")
+FOLDS = ORDER[:2]
+MRI_TEST = "assets/splits/brain_mri_test.csv"
+
+# name -> (lever kind, what it changes, radz.train options). Cumulative rows say so in their text.
+ROWS = {
+    "cnn": ("image encoder",
+            "the vision encoder replaced by radz.ceiling's plain CNN (4x4 grid: 16 image tokens); all else as shipped",
+            ["--vision-arch", "cnn", "--grid", "4"]),
+    "cnn-balanced-sep": ("loss and sampling",
+                         "the cnn row plus: brain MRI drawn per epoch as many as the chest images (not 1,500), chest "
+                         "images drawn weighted 1/(images of their patient), and an anchor-separation term "
+                         "(weight 1, cosine margin 0.2 between two findings' anchors)",
+                         ["--vision-arch", "cnn", "--grid", "4", "--mri-match-cxr", "--cxr-sampling", "patient",
+                          "--w-sep", "1.0", "--sep-margin", "0.2"]),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] ablate: {msg}", flush=True)
+
+
+def train_fold(row: str, fold: int, seed: int, threads: int, data_dir: str) -> str:
+    out = os.path.join(WORK_DIR, row, f"fold{fold}", "train")
+    if os.path.exists(os.path.join(out, "model.pt")):
+        log(f"{row} fold {fold}: trained already ({os.path.relpath(out, REPO_ROOT)})")
+        return out
+    argv = ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold),
+            "--threads", str(threads), "--data", data_dir, "--out", out, "--resume"] + ROWS[row][2]
+    log(f"{row} fold {fold}: python3 -m radz.train {' '.join(argv)}")
+    train_mod.main(argv)
+    return out
+
+
+@torch.no_grad()
+def image_features(model, sp, pixels: np.ndarray, modality: str, batch: int = 64) -> np.ndarray:
+    out = []
+    for s in range(0, len(pixels), batch):
+        px = torch.from_numpy(pixels[s:s + batch])[:, None]
+        tok = model.vision(px)
+        x, att, pool = image_batch_embeds(model.decoder.tok.weight, tok, [sp.modality[modality]] * len(px), sp)
+        out.append(model.decoder.features(x, att, pool)[0].numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+@torch.no_grad()
+def anchors(model, tok, sp, findings: list[dict], descriptions) -> dict:
+    """finding id -> unit anchor: mean of the anchor feature over the finding's texts (export.py's rule)."""
+    display = {m["id"]: m["display"] for m in text.MODALITIES}
+    mc = model.cfg
+    order, toks = [], []
+    for f in findings:
+        for d in descriptions(f):
+            order.append(f["id"])
+            toks.append(tok.encode(text.DKAM_TEMPLATE.format(modality=display[f["modality"]], name=f["display"],
+                                                             description=d)))
+    ids, att, pool, _ = text_batch(toks, sp, mc.max_length - 1 - mc.n_cls)
+    a = model.decoder.features(model.decoder.tok(ids), att, pool)[2].numpy().astype(np.float64)
+    out = {}
+    for f in findings:
+        m = a[[i for i, o in enumerate(order) if o == f["id"]]].mean(axis=0)
+        out[f["id"]] = m / max(np.linalg.norm(m), 1e-12)
+    return out
+
+
+def cosines(feats: np.ndarray, anc: dict) -> list[dict]:
+    ids = list(anc)
+    c = feats @ np.stack([anc[i] for i in ids]).T
+    return [{i: round(float(v), 6) for i, v in zip(ids, row)} for row in c]
+
+
+def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: float) -> str:
+    from .export import load_trained
+    model, cfg, tok, sp = load_trained(train_dir)
+    cache = os.path.join(REPO_ROOT, "build", "cache")
+    nih = [r for r in nih_rows(data_dir) if r["fold"] == fold]
+    px = load_images(data_dir, ["nih1000/" + r["path"] for r in nih], cache)
+    feats = image_features(model, sp, px, "cxr")
+    cxr = [f for f in text.FINDINGS if f["modality"] == "cxr"]
+    dkam = cosines(feats, anchors(model, tok, sp, cxr, lambda f: text.DESCRIPTIONS[f["id"]]))
+    plain = cosines(feats, anchors(model, tok, sp, cxr, lambda f: [f["display"] + "."]))
+    mri = mri_rows(os.path.join(REPO_ROOT, MRI_TEST))
+    mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache)
+    mfeats = image_features(model, sp, mpx, "mri")
+    mf = [f for f in text.FINDINGS if f["modality"] == "mri"]
+    mcos = cosines(mfeats, anchors(model, tok, sp, mf, lambda f: text.DESCRIPTIONS[f["id"]]))
+    doc = {"kind": "ablation-row", "row": row, "lever": ROWS[row][0], "what": ROWS[row][1], "fold": fold,
+           "train_options": ROWS[row][2], "config": cfg, "train_seconds": round(seconds, 1),
+           "weights_sha256": open(os.path.join(train_dir, "weights.sha256")).read().strip(),
+           "torch_version": torch.__version__,
+           "command": f"cd scripts && /usr/bin/python3 -m radz.ablate --row {row}",
+           "images": [{"path": r["path"], "patient_id": r["patient_id"], "fold": fold, "dkam": d, "plain": p}
+                      for r, d, p in zip(nih, dkam, plain)],
+           "mri_test": [{"path": r["path"], "label": r["label"], "dkam": c} for r, c in zip(mri, mcos)]}
+    os.makedirs(OUT_DIR, exist_ok=True)
+    path = os.path.join(OUT_DIR, f"{row}.fold{fold}.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--row", action="append", help="row name (repeatable); see --list")
+    ap.add_argument("--folds", default=",".join(map(str, FOLDS)))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--no-commit", action="store_true")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args(argv)
+    if args.list or not args.row:
+        for name, (kind, what, opts) in ROWS.items():
+            print(f"{name}: [{kind}] {what}\n    radz.train {' '.join(opts)}")
+        return 0
+    bad = [r for r in args.row if r not in ROWS]
+    if bad:
+        raise SystemExit(f"--row {bad[0]}: expected one of {', '.join(ROWS)}")
+    data = os.path.abspath(args.data)
+    for row in args.row:
+        for fold in [int(x) for x in args.folds.split(",")]:
+            done = os.path.join(OUT_DIR, f"{row}.fold{fold}.json")
+            if os.path.exists(done):
+                log(f"{row} fold {fold}: done already ({os.path.relpath(done, REPO_ROOT)})")
+                continue
+            t0 = time.time()
+            tdir = train_fold(row, fold, args.seed, args.threads, data)
+            path = score_fold(row, fold, tdir, data, time.time() - t0)
+            log(f"{row} fold {fold}: scores written ({os.path.relpath(path, REPO_ROOT)}, {time.time() - t0:.0f} s)")
+            if not args.no_commit:
+                commit([path], f"ablations: {row} row, fold {fold} scores (radz.ablate; trained on the other folds)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
