@@ -8,9 +8,10 @@ A row is a fixed set of radz.train options (ROWS below), written before any of i
 each ablation fold F (the first two folds of the out-of-fold order, 1 and 3: chosen by that rule, not by a
 figure) a model is trained on the other four folds exactly as radz.train does with those options, under
 build/ablate/<row>/foldF/ (resumable from the epoch checkpoints there), then, in PyTorch:
-  - the cosine of each fold-F chest image's feature to the DKAM anchor (every description of the finding,
-    the export's rule) and to the plain-name anchor (the name as the only description) of all 15 chest
-    findings, held-out ones included (their descriptions never reached training);
+  - the cosine of each fold-F chest image's feature to the DKAM anchor (category + every description of
+    the finding, the export's rule), to the plain-name anchor (the name as the only description) and to the
+    descriptions-only anchor (the template without the category) of all 15 chest findings, held-out ones
+    included (their descriptions never reached training);
   - the cosine of each brain MRI test-split image to the four MRI anchors (top-1 = largest cosine).
 The scores go to docs/results/ablations/<row>.foldF.json (a fold is done when its file exists) and are
 committed; radz.ablations reads them and puts each row beside the shipped recipe's predictions on the
@@ -40,6 +41,8 @@ OUT_DIR = os.path.join(REPO_ROOT, "docs", "results", "ablations")
 WORK_DIR = os.path.join(REPO_ROOT, "build", "ablate")
 FOLDS = ORDER[:2]
 MRI_TEST = "assets/splits/brain_mri_test.csv"
+# The DKAM template without the category: the "descriptions only" anchors of the paper's DKAM ablation.
+DESC_ONLY_TEMPLATE = "Instruction: recognise this finding on a {modality}. Description: {description}"
 
 # name -> (lever kind, what it changes, radz.train options). Cumulative rows say so in their text.
 ROWS = {
@@ -83,7 +86,7 @@ def image_features(model, sp, pixels: np.ndarray, modality: str, batch: int = 64
 
 
 @torch.no_grad()
-def anchors(model, tok, sp, findings: list[dict], descriptions) -> dict:
+def anchors(model, tok, sp, findings: list[dict], descriptions, template: str = text.DKAM_TEMPLATE) -> dict:
     """finding id -> unit anchor: mean of the anchor feature over the finding's texts (export.py's rule)."""
     display = {m["id"]: m["display"] for m in text.MODALITIES}
     mc = model.cfg
@@ -91,8 +94,7 @@ def anchors(model, tok, sp, findings: list[dict], descriptions) -> dict:
     for f in findings:
         for d in descriptions(f):
             order.append(f["id"])
-            toks.append(tok.encode(text.DKAM_TEMPLATE.format(modality=display[f["modality"]], name=f["display"],
-                                                             description=d)))
+            toks.append(tok.encode(template.format(modality=display[f["modality"]], name=f["display"], description=d)))
     ids, att, pool, _ = text_batch(toks, sp, mc.max_length - 1 - mc.n_cls)
     a = model.decoder.features(model.decoder.tok(ids), att, pool)[2].numpy().astype(np.float64)
     out = {}
@@ -118,6 +120,7 @@ def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: floa
     cxr = [f for f in text.FINDINGS if f["modality"] == "cxr"]
     dkam = cosines(feats, anchors(model, tok, sp, cxr, lambda f: text.DESCRIPTIONS[f["id"]]))
     plain = cosines(feats, anchors(model, tok, sp, cxr, lambda f: [f["display"] + "."]))
+    desc = cosines(feats, anchors(model, tok, sp, cxr, lambda f: text.DESCRIPTIONS[f["id"]], DESC_ONLY_TEMPLATE))
     mri = mri_rows(os.path.join(REPO_ROOT, MRI_TEST))
     mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache)
     mfeats = image_features(model, sp, mpx, "mri")
@@ -128,8 +131,8 @@ def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: floa
            "weights_sha256": open(os.path.join(train_dir, "weights.sha256")).read().strip(),
            "torch_version": torch.__version__,
            "command": f"cd scripts && /usr/bin/python3 -m radz.ablate --row {row}",
-           "images": [{"path": r["path"], "patient_id": r["patient_id"], "fold": fold, "dkam": d, "plain": p}
-                      for r, d, p in zip(nih, dkam, plain)],
+           "images": [{"path": r["path"], "patient_id": r["patient_id"], "fold": fold, "dkam": d, "plain": p,
+                       "descriptions_only": o} for r, d, p, o in zip(nih, dkam, plain, desc)],
            "mri_test": [{"path": r["path"], "label": r["label"], "dkam": c} for r, c in zip(mri, mcos)]}
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, f"{row}.fold{fold}.json")
