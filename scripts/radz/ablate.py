@@ -23,6 +23,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -62,6 +63,48 @@ def log(msg: str) -> None:
     print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] ablate: {msg}", flush=True)
 
 
+# TrainConfig keys that only stage 2 reads: two rows equal in every other key have the same stage 1.
+STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_match_cxr", "dkam_desc_per_step",
+               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling"}
+
+
+def stage1_key(argv: list[str]) -> str:
+    cfg = train_mod.make_config(_args_of(argv))
+    d = {k: v for k, v in json.loads(json.dumps(cfg.__dict__)).items() if k not in STAGE2_KEYS}
+    return json.dumps(d, sort_keys=True)
+
+
+def reuse_stage1(row: str, fold: int, argv: list[str], out: str) -> None:
+    """Copy another row's finished stage 1 checkpoint for this fold when its stage 1 is the same recipe
+    (same options but for stage 2 ones): stage 1 trains the decoder alone, a quarter of a fold's time."""
+    ckpt = os.path.join(out, "checkpoints")
+    if os.path.isdir(ckpt) and os.listdir(ckpt):
+        return
+    mine = stage1_key(argv)
+    for other, (_, _, opts) in ROWS.items():
+        src_dir = os.path.join(WORK_DIR, other, f"fold{fold}", "train", "checkpoints")
+        if other == row or not os.path.isdir(src_dir):
+            continue
+        other_argv = argv[:argv.index("--resume") + 1] + opts
+        if stage1_key(other_argv) != mine:
+            continue
+        cfg = train_mod.make_config(_args_of(other_argv))
+        last = os.path.join(src_dir, f"s1-e{cfg.lm_epochs - 1:03d}.pt")
+        if os.path.exists(last):
+            os.makedirs(ckpt, exist_ok=True)
+            shutil.copyfile(last, os.path.join(ckpt, os.path.basename(last)))
+            log(f"{row} fold {fold}: stage 1 is row {other}'s: its checkpoint {os.path.relpath(last, REPO_ROOT)} copied")
+            return
+
+
+def _args_of(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser()
+    train_mod.add_args(ap)
+    ap.add_argument("--out")
+    ap.add_argument("--resume", action="store_true")
+    return ap.parse_args(argv)
+
+
 def train_fold(row: str, fold: int, seed: int, threads: int, data_dir: str) -> str:
     out = os.path.join(WORK_DIR, row, f"fold{fold}", "train")
     if os.path.exists(os.path.join(out, "model.pt")):
@@ -69,6 +112,7 @@ def train_fold(row: str, fold: int, seed: int, threads: int, data_dir: str) -> s
         return out
     argv = ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold),
             "--threads", str(threads), "--data", data_dir, "--out", out, "--resume"] + ROWS[row][2]
+    reuse_stage1(row, fold, argv, out)
     log(f"{row} fold {fold}: python3 -m radz.train {' '.join(argv)}")
     train_mod.main(argv)
     return out
