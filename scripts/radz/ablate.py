@@ -23,7 +23,6 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import sys
 import time
 
@@ -32,7 +31,7 @@ import torch
 
 from . import text
 from . import train as train_mod
-from .model import image_batch_embeds, text_batch
+from .model import ModelConfig, RadZ, image_batch_embeds, init_weights, text_batch
 from .oof import ORDER, commit
 from .preprocess import load_images
 from .splits import mri_rows, nih_rows
@@ -63,38 +62,50 @@ def log(msg: str) -> None:
     print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] ablate: {msg}", flush=True)
 
 
-# TrainConfig keys that only stage 2 reads: two rows equal in every other key have the same stage 1.
+# TrainConfig keys that only stage 2 reads, and model keys of the vision encoder alone: stage 1 trains the
+# decoder on text, and the decoder's initialisation does not depend on the encoder (init_weights draws in
+# sorted parameter-name order: every decoder.* before vision.*). Two rows equal in every other key have
+# the same stage 1, bit for bit.
 STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_match_cxr", "dkam_desc_per_step",
                "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling"}
+VISION_KEYS = {"vision_arch", "grid", "cnn_widths", "vision_width", "vision_layers", "vision_heads", "stem_channels"}
 
 
 def stage1_key(argv: list[str]) -> str:
-    cfg = train_mod.make_config(_args_of(argv))
-    d = {k: v for k, v in json.loads(json.dumps(cfg.__dict__)).items() if k not in STAGE2_KEYS}
-    return json.dumps(d, sort_keys=True)
+    cfg = json.loads(json.dumps(train_mod.make_config(_args_of(argv)).__dict__))
+    cfg["model"] = {k: v for k, v in cfg["model"].items() if k not in VISION_KEYS}
+    return json.dumps({k: v for k, v in cfg.items() if k not in STAGE2_KEYS}, sort_keys=True)
 
 
 def reuse_stage1(row: str, fold: int, argv: list[str], out: str) -> None:
-    """Copy another row's finished stage 1 checkpoint for this fold when its stage 1 is the same recipe
-    (same options but for stage 2 ones): stage 1 trains the decoder alone, a quarter of a fold's time."""
+    """Start from another row's finished stage 1 for this fold when the two stage 1s are the same recipe
+    (stage1_key): its decoder weights, this row's freshly initialised vision encoder (as radz.train makes
+    it). Stage 1 is about a quarter of a fold's time."""
     ckpt = os.path.join(out, "checkpoints")
     if os.path.isdir(ckpt) and os.listdir(ckpt):
         return
     mine = stage1_key(argv)
+    cfg = train_mod.make_config(_args_of(argv))
+    name = f"s1-e{cfg.lm_epochs - 1:03d}.pt"
     for other, (_, _, opts) in ROWS.items():
-        src_dir = os.path.join(WORK_DIR, other, f"fold{fold}", "train", "checkpoints")
-        if other == row or not os.path.isdir(src_dir):
+        src = os.path.join(WORK_DIR, other, f"fold{fold}", "train", "checkpoints", name)
+        if other == row or not os.path.exists(src):
             continue
-        other_argv = argv[:argv.index("--resume") + 1] + opts
-        if stage1_key(other_argv) != mine:
+        if stage1_key(argv[:argv.index("--resume") + 1] + opts) != mine:
             continue
-        cfg = train_mod.make_config(_args_of(other_argv))
-        last = os.path.join(src_dir, f"s1-e{cfg.lm_epochs - 1:03d}.pt")
-        if os.path.exists(last):
-            os.makedirs(ckpt, exist_ok=True)
-            shutil.copyfile(last, os.path.join(ckpt, os.path.basename(last)))
-            log(f"{row} fold {fold}: stage 1 is row {other}'s: its checkpoint {os.path.relpath(last, REPO_ROOT)} copied")
-            return
+        done = torch.load(src)
+        mc = ModelConfig.from_dict(cfg.model)
+        mc.vocab_size = done["model"]["decoder.tok.weight"].shape[0]
+        fresh = RadZ(mc)
+        init_weights(fresh, torch.Generator().manual_seed(cfg.seed))
+        state = fresh.state_dict()
+        state.update({k: v for k, v in done["model"].items() if k.startswith("decoder.")})
+        os.makedirs(ckpt, exist_ok=True)
+        torch.save({"stage": 1, "epoch": cfg.lm_epochs - 1, "model": state, "optimizer": done["optimizer"]},
+                   os.path.join(ckpt, name))
+        log(f"{row} fold {fold}: stage 1 is row {other}'s ({os.path.relpath(src, REPO_ROOT)}: its decoder, "
+            "this row's initial vision encoder)")
+        return
 
 
 def _args_of(argv: list[str]) -> argparse.Namespace:
