@@ -55,6 +55,10 @@ ROWS = {
                          "(weight 1, cosine margin 0.2 between two findings' anchors)",
                          ["--vision-arch", "cnn", "--grid", "4", "--mri-match-cxr", "--cxr-sampling", "patient",
                           "--w-sep", "1.0", "--sep-margin", "0.2"]),
+    "cnn-vqa": ("DFAT vs VQA-style",
+                "the cnn row's encoder and budget, stage 2 trained and scored VQA-style (radz.vqa: log p(yes) - "
+                "log p(no) after 'is there {finding} on this chest x-ray?'; no special-token features, no anchors)",
+                ["--vision-arch", "cnn", "--grid", "4", "--objective", "vqa"]),
 }
 
 
@@ -67,7 +71,7 @@ def log(msg: str) -> None:
 # sorted parameter-name order: every decoder.* before vision.*). Two rows equal in every other key have
 # the same stage 1, bit for bit.
 STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_match_cxr", "dkam_desc_per_step",
-               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling"}
+               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling", "objective"}
 VISION_KEYS = {"vision_arch", "grid", "cnn_widths", "vision_width", "vision_layers", "vision_heads", "stem_channels"}
 
 
@@ -167,28 +171,44 @@ def cosines(feats: np.ndarray, anc: dict) -> list[dict]:
 
 def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: float) -> str:
     from .export import load_trained
-    model, cfg, tok, sp = load_trained(train_dir)
     cache = os.path.join(REPO_ROOT, "build", "cache")
     nih = [r for r in nih_rows(data_dir) if r["fold"] == fold]
     px = load_images(data_dir, ["nih1000/" + r["path"] for r in nih], cache)
-    feats = image_features(model, sp, px, "cxr")
+    mri = mri_rows(os.path.join(REPO_ROOT, MRI_TEST))
+    mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache)
     cxr = [f for f in text.FINDINGS if f["modality"] == "cxr"]
+    mf = [f for f in text.FINDINGS if f["modality"] == "mri"]
+    with open(os.path.join(train_dir, "config.json")) as f:
+        objective = json.load(f).get("objective", "dfat")
+    model, cfg, tok, sp = load_trained(train_dir)
+    if objective == "vqa":
+        from . import vqa
+        tokc = train_mod.TokenCache(tok)
+        z = vqa.score_images(model, sp, tokc, px, "cxr", cxr)
+        mz = vqa.score_images(model, sp, tokc, mpx, "mri", mf)
+        per_image = [{"vqa": {f["id"]: round(float(v), 6) for f, v in zip(cxr, row)}} for row in z]
+        mri_scores = [{"vqa": {f["id"]: round(float(v), 6) for f, v in zip(mf, row)}} for row in mz]
+        return write_doc(row, fold, cfg, train_dir, seconds, nih, per_image, mri, mri_scores)
+    feats = image_features(model, sp, px, "cxr")
     dkam = cosines(feats, anchors(model, tok, sp, cxr, lambda f: text.DESCRIPTIONS[f["id"]]))
     plain = cosines(feats, anchors(model, tok, sp, cxr, lambda f: [f["display"] + "."]))
     desc = cosines(feats, anchors(model, tok, sp, cxr, lambda f: text.DESCRIPTIONS[f["id"]], DESC_ONLY_TEMPLATE))
-    mri = mri_rows(os.path.join(REPO_ROOT, MRI_TEST))
-    mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache)
     mfeats = image_features(model, sp, mpx, "mri")
-    mf = [f for f in text.FINDINGS if f["modality"] == "mri"]
     mcos = cosines(mfeats, anchors(model, tok, sp, mf, lambda f: text.DESCRIPTIONS[f["id"]]))
+    per_image = [{"dkam": d, "plain": p, "descriptions_only": o} for d, p, o in zip(dkam, plain, desc)]
+    return write_doc(row, fold, cfg, train_dir, seconds, nih, per_image, mri, [{"dkam": c} for c in mcos])
+
+
+def write_doc(row: str, fold: int, cfg: dict, train_dir: str, seconds: float, nih: list[dict], per_image: list[dict],
+              mri: list[dict], mri_scores: list[dict]) -> str:
     doc = {"kind": "ablation-row", "row": row, "lever": ROWS[row][0], "what": ROWS[row][1], "fold": fold,
            "train_options": ROWS[row][2], "config": cfg, "train_seconds": round(seconds, 1),
            "weights_sha256": open(os.path.join(train_dir, "weights.sha256")).read().strip(),
            "torch_version": torch.__version__,
            "command": f"cd scripts && /usr/bin/python3 -m radz.ablate --row {row}",
-           "images": [{"path": r["path"], "patient_id": r["patient_id"], "fold": fold, "dkam": d, "plain": p,
-                       "descriptions_only": o} for r, d, p, o in zip(nih, dkam, plain, desc)],
-           "mri_test": [{"path": r["path"], "label": r["label"], "dkam": c} for r, c in zip(mri, mcos)]}
+           "images": [dict({"path": r["path"], "patient_id": r["patient_id"], "fold": fold}, **sc)
+                      for r, sc in zip(nih, per_image)],
+           "mri_test": [dict({"path": r["path"], "label": r["label"]}, **sc) for r, sc in zip(mri, mri_scores)]}
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, f"{row}.fold{fold}.json")
     with open(path + ".tmp", "w") as f:

@@ -313,6 +313,9 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
     t0 = time.time()
     os.makedirs(out_dir, exist_ok=True)
     model, cfg, tok, sp = load_trained(train_dir)
+    if cfg.get("objective", "dfat") != "dfat":
+        raise SystemExit(f"{train_dir}/config.json: objective: a package needs 'dfat' (features at the special "
+                         f"tokens), found {cfg['objective']!r} (an ablation baseline, scored by radz.ablate)")
     mc = model.cfg
     max_text = mc.max_length - 1 - mc.n_cls
     shutil.copyfile(os.path.join(train_dir, "tokenizer.json"), os.path.join(out_dir, "tokenizer.json"))

@@ -63,6 +63,7 @@ class TrainConfig:
     w_cg: float = 1.0
     w_sep: float = 0.0              # anchor separation: penalise cosine between two findings' anchors above sep_margin
     sep_margin: float = 0.2
+    objective: str = "dfat"         # stage 2: "dfat" (alignment, the recipe) or "vqa" (yes/no answers: radz.vqa, an ablation baseline)
     cxr_sampling: str = "all"       # "all": every chest image once per epoch; "patient": as many draws, weighted 1/(images of the patient)
     threads: int = 2
     model: dict = field(default_factory=lambda: ModelConfig().to_dict())
@@ -542,7 +543,13 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     sample = [report_for(it, check_rng, cfg.held_out) for m in items for it in items[m] for _ in range(2)]
     sample += [t for _, t in dkam_texts(fs_by_mod)]
     assert_no_leak(sample, cfg.held_out, "the alignment texts")
-    train_align(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
+    if cfg.objective == "vqa":
+        from .vqa import train_vqa
+        train_vqa(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
+    elif cfg.objective == "dfat":
+        train_align(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
+    else:
+        raise SystemExit(f"config objective: expected 'dfat' or 'vqa', found {cfg.objective!r}")
 
     state = model.state_dict()
     torch.save({"model": state, "config": asdict(cfg)}, os.path.join(out_dir, "model.pt"))
@@ -568,7 +575,7 @@ def make_config(args) -> TrainConfig:
     if args.train_folds is not None:
         cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
     for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch", "w_sep",
-                 "sep_margin", "cxr_sampling"):
+                 "sep_margin", "cxr_sampling", "objective"):
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
@@ -604,6 +611,7 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--w-sep", type=float, default=None, help="weight of the anchor separation term (default 0)")
     ap.add_argument("--sep-margin", type=float, default=None)
     ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"])
+    ap.add_argument("--objective", default=None, choices=["dfat", "vqa"], help="stage 2 objective (default dfat)")
     ap.add_argument("--mri-match-cxr", action="store_true", help="as many brain MRI per epoch as chest images")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
