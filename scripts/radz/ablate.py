@@ -59,7 +59,14 @@ ROWS = {
                 "the cnn row's encoder and budget, stage 2 trained and scored VQA-style (radz.vqa: log p(yes) - "
                 "log p(no) after 'is there {finding} on this chest x-ray?'; no special-token features, no anchors)",
                 ["--vision-arch", "cnn", "--grid", "4", "--objective", "vqa"]),
+    "cnn-ncls1": ("special tokens",
+                  "the cnn row with 1 <ImgCls>/<TxtCls> token instead of 4",
+                  ["--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
 }
+
+# The row each row is compared with (paired, same images): the one it differs from by its lever.
+REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-ncls1": "cnn"}
+
 
 
 def log(msg: str) -> None:

@@ -137,62 +137,81 @@ def mri_top1(docs: list[dict]) -> float:
 
 
 def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
-    """docs/results/ablations.md's recipe-lever section: radz.ablate's rows beside the shipped recipe on the same folds."""
-    from .ablate import FOLDS, MRI_TEST, ROWS
-    rows = []
-    for name in ROWS:
-        docs = [load(os.path.join(ABL_DIR, f"{name}.fold{k}.json")) for k in FOLDS
-                if os.path.exists(os.path.join(ABL_DIR, f"{name}.fold{k}.json"))]
-        if docs:
-            rows.append((name, docs))
-    if not rows:
-        return []
+    """docs/results/ablations.md's recipe-lever section: radz.ablate's rows beside the shipped recipe on the same
+    folds, each compared (paired) with its reference row."""
+    from .ablate import FOLDS, MRI_TEST, REFERENCE, ROWS
     base, base_plain = shipped_cosines(FOLDS, labels)
     shipped_mri = load(os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))
     truth = mri_labels(MRI_TEST)
-    mri_base = float(np.mean([max(im["findings"], key=lambda fd: fd["cosine"])["id"] == truth[im["file"]]
-                              for im in shipped_mri["images"]]))
+    rows = {"shipped": {"label": "shipped recipe (DFAT + DKAM, vision transformer encoder)", "lever": "—",
+                        "s": base, "alt": {"plain names": base_plain}, "n": len(FOLDS),
+                        "mri": float(np.mean([max(im["findings"], key=lambda fd: fd["cosine"])["id"] == truth[im["file"]]
+                                              for im in shipped_mri["images"]])),
+                        "minutes": "about 60 (build included)"}}
+    for name in ROWS:
+        docs = [load(os.path.join(ABL_DIR, f"{name}.fold{k}.json")) for k in FOLDS
+                if os.path.exists(os.path.join(ABL_DIR, f"{name}.fold{k}.json"))]
+        if not docs:
+            continue
+        ims = [im for d in docs for im in d["images"]]
+        key = "vqa" if "vqa" in ims[0] else "dkam"
+        s = cosine_scores(name, ims, key, labels)
+        alt = {}
+        for k, what in (("plain", "plain names"), ("descriptions_only", "descriptions only")):
+            if k in ims[0]:
+                a = cosine_scores(f"{name} {what}", ims, k, labels)
+                a.score = {f: (a.score[f] if f in unseen else s.score[f]) for f in s.score}
+                alt[what] = a
+        rows[name] = {"label": f"`{name}`", "lever": docs[0]["lever"], "s": s, "alt": alt, "n": len(docs),
+                      "mri": float(np.mean([np.mean([max(im[key], key=im[key].get) == im["label"] for im in d["mri_test"]])
+                                            for d in docs])),
+                      "minutes": ", ".join(f"{d['train_seconds'] / 60:.0f}" for d in docs), "docs": docs}
+    if len(rows) == 1:
+        return []
     L = ["## Recipe levers (2 ablation folds)", "",
          f"Each row: `radz.ablate --row NAME` trains the recipe with the row's options on folds {FOLDS[0]} and "
          f"{FOLDS[1]} (the first two of the out-of-fold order, a rule fixed before any row ran), one model per fold "
-         "trained on the other four, and scores the fold's images in PyTorch by **cosine** to the anchors. The "
-         "shipped recipe's row is its committed out-of-fold predictions on the same two folds, also by cosine (AUCs "
-         "per fold are the ones above; pooled ones can differ slightly from the 5-fold calibrated-logit figures). "
-         "Differences are paired (same images), with patient-bootstrap CIs. A row was chosen before its figures "
-         "existed and is kept whatever they say; no held-out label chose anything.", "",
-         "| row | lever | folds | seen mean AUC, pooled (95% CI) | seen, per-fold average | vs shipped recipe, "
-         "paired (95% CI) | own anchor vs one-axis (95% CI) | held-out mean, pooled (95% CI) | held-out: DKAM vs "
-         "plain names | brain MRI top-1 (test split) | minutes per fold |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-
-    def line(label, lever, s: Scores, plain: Scores, n, mri, minutes):
+         "trained on the other four, and scores the fold's images in PyTorch by **cosine** to the anchors (the VQA "
+         "row: by its yes/no logit). The shipped recipe's row is its committed out-of-fold predictions on the same "
+         "two folds, also by cosine. Each row is compared with its reference row on the same images (paired, "
+         "patient-bootstrap 95% CI). A row was written before its figures existed and is kept whatever they say; "
+         "no held-out label chose anything.", "",
+         "| row | lever | folds | seen mean AUC, pooled (95% CI) | seen, per-fold average | vs reference row, paired "
+         "(95% CI) | own score vs one-axis (95% CI) | held-out mean, pooled (95% CI) | held-out, per-fold average | "
+         "held-out mean with DKAM / plain-name / descriptions-only anchors | brain MRI top-1 (test split) | "
+         "minutes per fold |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in rows.items():
+        s = r["s"]
         sm, sci = s.pooled(seen)
         um, uci = s.pooled(unseen)
-        if s is base:
+        ref = REFERENCE.get(name)
+        if name == "shipped":
             d = "—"
+        elif ref not in rows or rows[ref]["s"].files != s.files:
+            d = f"n/a (`{ref}` not on the same images yet)"
         else:
-            dd, dci = s.gain_over(base, seen)
-            d = f"{dd:+.3f} ({dci[0]:+.3f} to {dci[1]:+.3f})"
+            dd, dci = s.gain_over(rows[ref]["s"], seen)
+            d = f"{dd:+.3f} ({dci[0]:+.3f} to {dci[1]:+.3f}) vs {rows[ref]['label'] if ref != 'shipped' else 'shipped'}"
         g, gci = s.gain_over(one_axis_of(s), seen)
-        pm = plain.mean(unseen)
-        L.append(f"| {label} | {lever} | {n} | {fmt(sm)} ({ci(sci)}) | {fmt(s.fold_average(seen))} | {d} | "
-                 f"{g:+.3f} ({gci[0]:+.3f} to {gci[1]:+.3f}) | {fmt(um)} ({ci(uci)}) | {fmt(um)} vs {fmt(pm)} | "
-                 f"{mri:.3f} | {minutes} |")
-
-    line("shipped recipe (DFAT + DKAM)", "—", base, base_plain, len(FOLDS), mri_base,
-         "about 60 (build included)")
-    for name, docs in rows:
-        ims = [im for d in docs for im in d["images"]]
-        s = cosine_scores(name, ims, "dkam", labels)
-        p = cosine_scores(name + " plain", ims, "plain", labels)
-        p.score = {f: (p.score[f] if f in unseen else s.score[f]) for f in s.score}
-        line(f"`{name}`", docs[0]["lever"], s, p, len(docs), mri_top1(docs),
-             ", ".join(f"{d['train_seconds'] / 60:.0f}" for d in docs))
+        alts = " / ".join([fmt(um)] + [fmt(r["alt"][w].mean(unseen)) if w in r["alt"] else "n/a"
+                                       for w in ("plain names", "descriptions only")])
+        L.append(f"| {r['label']} | {r['lever']} | {r['n']} | {fmt(sm)} ({ci(sci)}) | {fmt(s.fold_average(seen))} | {d} | "
+                 f"{g:+.3f} ({gci[0]:+.3f} to {gci[1]:+.3f}) | {fmt(um)} ({ci(uci)}) | {fmt(s.fold_average(unseen))} | "
+                 f"{alts} | {r['mri']:.3f} | {r['minutes']} |")
+    L += ["", "Per finding (AUC, pooled over the two folds; held-out findings marked):", "",
+          "| finding | " + " | ".join(r["label"] for r in rows.values()) + " |", "|---|" + "---|" * len(rows)]
+    for f in seen + unseen:
+        tag = " (held out)" if f in unseen else ""
+        L.append(f"| {f}{tag} | " + " | ".join(fmt(r["s"].auc(f)) for r in rows.values()) + " |")
     L += ["", "What each row changes (cumulative rows say so):", ""]
-    for name, docs in rows:
-        L.append(f"- `{name}` ({docs[0]['lever']}): {docs[0]['what']}. `radz.train {' '.join(docs[0]['train_options'])}`; "
-                 f"made by `{docs[0]['command']}`.")
-    L += ["", "The shipped recipe's brain MRI top-1 is the shipped model's (fold 1's model) by largest cosine on the "
-          "same test split; a row's is the mean of its fold models'.", ""]
+    for name, r in rows.items():
+        if name == "shipped":
+            continue
+        d0 = r["docs"][0]
+        L.append(f"- `{name}` ({d0['lever']}; reference row `{REFERENCE.get(name)}`): {d0['what']}. "
+                 f"`radz.train {' '.join(d0['train_options'])}`; made by `{d0['command']}`.")
+    L += ["", "Brain MRI top-1: the largest of the four classes' scores; the shipped recipe's is the shipped model's "
+          "(fold 1's model), a row's the mean of its fold models'.", ""]
     return L
 
 
@@ -285,10 +304,16 @@ def render(data_dir: str) -> str:
                  "pooled and the per-fold figures favour the CNN; on the seen findings alone (the held-out ones "
                  "chose nothing) the image encoder is the first lever worth a 5-fold run."), ""]
     L += lever_rows(labels, seen_main, unseen)
-    L += ["## Not measured yet", "",
-          "Issue #11's other rows (VQA-style yes/no scoring, descriptions only, 1 vs 4 special tokens, a CLIP-style "
-          "dual encoder, and the loss/sampling, resolution and text-knowledge levers) need new training runs; they "
-          "are added here, with their commands, as they are run.", ""]
+    from .ablate import FOLDS, ROWS
+    run = {n for n in ROWS if any(os.path.exists(os.path.join(ABL_DIR, f"{n}.fold{k}.json")) for k in FOLDS)}
+    waiting = [f"`{n}` ({ROWS[n][0]})" for n in ROWS if n not in run]
+    L += ["## Not measured yet", ""]
+    if waiting:
+        L += ["Rows defined in `radz.ablate` and not run yet: " + ", ".join(waiting) + ".", ""]
+    L += ["Not built yet: a CLIP-style dual encoder row (the same vision encoder, a separate small text encoder); "
+          "the resolution lever (brain MRI at 128 px: the package format for a per-modality input size comes "
+          "first); the text-knowledge lever (GloVe-initialised token embeddings, WordNet glosses in stage 1, "
+          "descriptions rewritten in image terms); the final recipe's 5-fold run.", ""]
     return "\n".join(L)
 
 
