@@ -59,13 +59,17 @@ ROWS = {
                 "the cnn row's encoder and budget, stage 2 trained and scored VQA-style (radz.vqa: log p(yes) - "
                 "log p(no) after 'is there {finding} on this chest x-ray?'; no special-token features, no anchors)",
                 ["--vision-arch", "cnn", "--grid", "4", "--objective", "vqa"]),
+    "cnn-clip": ("decoder vs dual encoder",
+                 "the cnn row's vision encoder, no decoder: image tokens averaged and projected, a separate 2-layer "
+                 "text encoder (radz.clip), the global and category-guided losses, same budget",
+                 ["--vision-arch", "cnn", "--grid", "4", "--objective", "clip"]),
     "cnn-ncls1": ("special tokens",
                   "the cnn row with 1 <ImgCls>/<TxtCls> token instead of 4",
                   ["--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
-REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-ncls1": "cnn"}
+REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "cnn-ncls1": "cnn"}
 
 
 
@@ -142,9 +146,13 @@ def train_fold(row: str, fold: int, seed: int, threads: int, data_dir: str) -> s
 
 @torch.no_grad()
 def image_features(model, sp, pixels: np.ndarray, modality: str, batch: int = 64) -> np.ndarray:
+    """Unit image features: the decoder's at <ImgCls> (DFAT), or the dual encoder's pooled ones (clip)."""
     out = []
     for s in range(0, len(pixels), batch):
         px = torch.from_numpy(pixels[s:s + batch])[:, None]
+        if hasattr(model, "image_features"):
+            out.append(model.image_features(px).numpy())
+            continue
         tok = model.vision(px)
         x, att, pool = image_batch_embeds(model.decoder.tok.weight, tok, [sp.modality[modality]] * len(px), sp)
         out.append(model.decoder.features(x, att, pool)[0].numpy())
@@ -161,8 +169,11 @@ def anchors(model, tok, sp, findings: list[dict], descriptions, template: str = 
         for d in descriptions(f):
             order.append(f["id"])
             toks.append(tok.encode(template.format(modality=display[f["modality"]], name=f["display"], description=d)))
-    ids, att, pool, _ = text_batch(toks, sp, mc.max_length - 1 - mc.n_cls)
-    a = model.decoder.features(model.decoder.tok(ids), att, pool)[2].numpy().astype(np.float64)
+    if hasattr(model, "text_features"):
+        a = model.text_features(toks, sp)[1].numpy().astype(np.float64)
+    else:
+        ids, att, pool, _ = text_batch(toks, sp, mc.max_length - 1 - mc.n_cls)
+        a = model.decoder.features(model.decoder.tok(ids), att, pool)[2].numpy().astype(np.float64)
     out = {}
     for f in findings:
         m = a[[i for i, o in enumerate(order) if o == f["id"]]].mean(axis=0)
@@ -187,7 +198,11 @@ def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: floa
     mf = [f for f in text.FINDINGS if f["modality"] == "mri"]
     with open(os.path.join(train_dir, "config.json")) as f:
         objective = json.load(f).get("objective", "dfat")
-    model, cfg, tok, sp = load_trained(train_dir)
+    if objective == "clip":
+        from . import clip
+        model, cfg, tok, sp = clip.load(train_dir)
+    else:
+        model, cfg, tok, sp = load_trained(train_dir)
     if objective == "vqa":
         from . import vqa
         tokc = train_mod.TokenCache(tok)

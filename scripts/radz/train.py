@@ -63,7 +63,7 @@ class TrainConfig:
     w_cg: float = 1.0
     w_sep: float = 0.0              # anchor separation: penalise cosine between two findings' anchors above sep_margin
     sep_margin: float = 0.2
-    objective: str = "dfat"         # stage 2: "dfat" (alignment, the recipe) or "vqa" (yes/no answers: radz.vqa, an ablation baseline)
+    objective: str = "dfat"         # stage 2: "dfat" (alignment, the recipe); ablation baselines "vqa" (radz.vqa), "clip" (radz.clip)
     cxr_sampling: str = "all"       # "all": every chest image once per epoch; "patient": as many draws, weighted 1/(images of the patient)
     threads: int = 2
     model: dict = field(default_factory=lambda: ModelConfig().to_dict())
@@ -343,6 +343,17 @@ def align_step(model: RadZ, batch: list[dict], pixels: torch.Tensor, reports: li
     sim_l = temp * torch.einsum("ipe,je->ijp", local, txt).max(dim=2).values
     l_local = 0.5 * (soft_ce(sim_l, tgt) + soft_ce(sim_l.T, tgt))
 
+    l_cg = category_loss(model, img, txt, anchors, batch, fs_by_mod)
+    l_sep = anchor_separation(anchors, fs_by_mod, cfg.sep_margin) if cfg.w_sep > 0 else torch.zeros(())
+    loss = l_global + cfg.w_local * l_local + cfg.w_cg * l_cg + cfg.w_sep * l_sep
+    return {"loss": loss, "global": l_global.detach(), "local": l_local.detach(), "cg": l_cg.detach(),
+            "sep": l_sep.detach()}
+
+
+def category_loss(model, img: torch.Tensor, txt: torch.Tensor, anchors: dict, batch: list[dict],
+                  fs_by_mod: dict) -> torch.Tensor:
+    """The category-guided term: image and text features against the DKAM anchors of their modality's
+    training findings (binary per finding for multilabel modalities, softmax for multiclass ones)."""
     scale = torch.clamp(model.cg_scale.exp(), max=100.0)
     l_cg = torch.zeros(())
     n_cg = 0
@@ -360,11 +371,7 @@ def align_step(model: RadZ, batch: list[dict], pixels: torch.Tensor, reports: li
             else:
                 l_cg = l_cg + F.binary_cross_entropy_with_logits(z + model.cg_bias, lab)
             n_cg += 1
-    l_cg = l_cg / max(1, n_cg)
-    l_sep = anchor_separation(anchors, fs_by_mod, cfg.sep_margin) if cfg.w_sep > 0 else torch.zeros(())
-    loss = l_global + cfg.w_local * l_local + cfg.w_cg * l_cg + cfg.w_sep * l_sep
-    return {"loss": loss, "global": l_global.detach(), "local": l_local.detach(), "cg": l_cg.detach(),
-            "sep": l_sep.detach()}
+    return l_cg / max(1, n_cg)
 
 
 def anchor_separation(anchors: dict, fs_by_mod: dict, margin: float) -> torch.Tensor:
@@ -543,13 +550,16 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     sample = [report_for(it, check_rng, cfg.held_out) for m in items for it in items[m] for _ in range(2)]
     sample += [t for _, t in dkam_texts(fs_by_mod)]
     assert_no_leak(sample, cfg.held_out, "the alignment texts")
-    if cfg.objective == "vqa":
+    if cfg.objective == "clip":
+        from .clip import train_clip
+        model = train_clip(mc, items, images, fs_by_mod, tokc, sp, cfg, out_dir)
+    elif cfg.objective == "vqa":
         from .vqa import train_vqa
         train_vqa(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
     elif cfg.objective == "dfat":
         train_align(model, items, images, fs_by_mod, tokc, sp, cfg, ckpt_dir, start)
     else:
-        raise SystemExit(f"config objective: expected 'dfat' or 'vqa', found {cfg.objective!r}")
+        raise SystemExit(f"config objective: expected 'dfat', 'vqa' or 'clip', found {cfg.objective!r}")
 
     state = model.state_dict()
     torch.save({"model": state, "config": asdict(cfg)}, os.path.join(out_dir, "model.pt"))
@@ -611,7 +621,8 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--w-sep", type=float, default=None, help="weight of the anchor separation term (default 0)")
     ap.add_argument("--sep-margin", type=float, default=None)
     ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"])
-    ap.add_argument("--objective", default=None, choices=["dfat", "vqa"], help="stage 2 objective (default dfat)")
+    ap.add_argument("--objective", default=None, choices=["dfat", "vqa", "clip"],
+                    help="stage 2 objective (default dfat; vqa and clip are ablation baselines: radz.vqa, radz.clip)")
     ap.add_argument("--mri-match-cxr", action="store_true", help="as many brain MRI per epoch as chest images")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
