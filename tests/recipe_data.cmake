@@ -7,6 +7,8 @@ if (NOT EMSCRIPTEN)
     add_test(NAME recipe_splits COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_splits.py)
     # export.youden on tests/data/youden_cases.json, the cases test_metrics checks the C++ one on
     add_test(NAME recipe_youden COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_youden.py)
-    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden PROPERTIES TIMEOUT 300)
+    # the recipe levers and ablation baselines (radz.ablate, vqa, clip, VisionCnn): small tensors, hand values
+    add_test(NAME recipe_ablate COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_ablate.py)
+    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden recipe_ablate PROPERTIES TIMEOUT 300)
     set_tests_properties(recipe_splits PROPERTIES TIMEOUT 600)
 endif()

@@ -1,0 +1,172 @@
+"""Tests of the recipe levers and ablation baselines (scripts/radz: model.VisionCnn, train's sampling and
+anchor-separation options, ablate's stage 1 sharing, vqa, clip, ablations' lever section).
+
+    /usr/bin/python3 tests/test_ablate.py
+
+Small tensors and hand values; no training beyond a few quick-size steps. Prints `N passed, N failed`.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import os
+import random
+import sys
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from py_runner import run_tests  # noqa: E402
+from radz import ablate, clip, text, train, vqa  # noqa: E402
+from radz.ceiling import SmallCnn  # noqa: E402
+from radz.model import ModelConfig, RadZ, init_weights, special_ids  # noqa: E402
+
+torch.set_num_threads(1)
+MODS = [m["id"] for m in text.MODALITIES]
+
+
+def small_config(**kw) -> ModelConfig:
+    c = dict(vocab_size=64, hidden_size=32, n_heads=2, n_layers=2, feature_dim=16, vision_width=16,
+             vision_layers=1, vision_heads=2, stem_channels=(4, 8), cnn_widths=(4, 8, 8, 16), max_length=48, n_cls=2)
+    c.update(kw)
+    return ModelConfig(**c)
+
+
+def test_cnn_encoder_emits_the_grid_and_batchnorm_starts_at_identity():
+    for grid in (4, 8):
+        m = RadZ(small_config(vision_arch="cnn", grid=grid))
+        init_weights(m, torch.Generator().manual_seed(0))
+        out = m.vision(torch.rand(3, 1, 64, 64))
+        assert tuple(out.shape) == (3, grid * grid, 32), out.shape
+        bns = [b for b in m.modules() if isinstance(b, torch.nn.BatchNorm2d)]
+        assert bns and all(float(b.weight.min()) == 1.0 and float(b.bias.abs().max()) == 0.0 for b in bns)
+    try:
+        RadZ(small_config(vision_arch="cnn", grid=2))
+        raise AssertionError("grid 2 accepted")
+    except ValueError as e:
+        assert "grid" in str(e)
+    try:
+        RadZ(small_config(vision_arch="resnet"))
+        raise AssertionError("unknown arch accepted")
+    except ValueError as e:
+        assert "vision_arch" in str(e) and "resnet" in str(e)
+
+
+def test_ceiling_cnn_is_the_shared_body():
+    # radz.ceiling's committed CNN rows were made before cnn_body was shared: same names, same shapes.
+    names = [(n, tuple(p.shape)) for n, p in SmallCnn(14).named_parameters()]
+    assert names[0] == ("body.0.weight", (24, 1, 3, 3)) and names[-2] == ("head.weight", (14, 128)), names[:1] + names[-2:]
+    assert sum(p.numel() for p in SmallCnn(14).parameters()) == 427190
+
+
+def test_anchor_separation_hand_values():
+    e = torch.eye(3)
+    fs = {"cxr": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+    orth = {"a": e[0], "b": e[1], "c": e[2]}
+    assert float(train.anchor_separation(orth, fs, 0.2)) == 0.0
+    same = {"a": e[0], "b": e[0], "c": e[0]}                       # every pair cosine 1: (1 - 0.2)^2
+    assert abs(float(train.anchor_separation(same, fs, 0.2)) - 0.64) < 1e-6
+    half = {"a": e[0], "b": (e[0] + e[1]) / math.sqrt(2), "c": e[2]}
+    # of the 6 ordered pairs only (a,b) and (b,a) exceed the margin: cosine 0.7071 -> (0.7071 - 0.2)^2 each
+    g = 1 / math.sqrt(2)
+    want = 2 * (g - 0.2) ** 2 / 6
+    assert abs(float(train.anchor_separation(half, fs, 0.2)) - want) < 1e-6
+
+
+def test_patient_sampling_weights_patients_not_images():
+    items = [{"patient": 1}] * 18 + [{"patient": 2}, {"patient": 3}]
+    rng = random.Random(0)
+    draws = collections.Counter()
+    for _ in range(200):
+        for i in train.cxr_epoch_order(items, "patient", rng):
+            draws[items[i]["patient"]] += 1
+    total = sum(draws.values())
+    for p in (1, 2, 3):                                            # each patient about a third
+        assert abs(draws[p] / total - 1 / 3) < 0.03, draws
+    assert train.cxr_epoch_order(items, "all", rng) == list(range(20))
+    try:
+        train.cxr_epoch_order(items, "class", rng)
+        raise AssertionError("unknown sampling accepted")
+    except SystemExit as e:
+        assert "cxr_sampling" in str(e)
+
+
+def test_stage1_key_ignores_stage2_and_encoder_options_only():
+    a = ["--seed", "0", "--train-folds", "0,2,3,4", "--threads", "1", "--data", "x", "--out", "y", "--resume"]
+    k = ablate.stage1_key(a)
+    assert ablate.stage1_key(a + ["--vision-arch", "cnn", "--grid", "4", "--w-sep", "1", "--objective", "vqa",
+                                  "--cxr-sampling", "patient", "--mri-match-cxr"]) == k
+    assert ablate.stage1_key(a + ["--n-cls", "1"]) != k
+    assert ablate.stage1_key([x if x != "0,2,3,4" else "0,1,2,4" for x in a]) != k
+    assert ablate.stage1_key(a + ["--lm-epochs", "3"]) != k
+
+
+def test_decoder_initialisation_does_not_depend_on_the_encoder():
+    # what makes sharing stage 1 between a vit row and a cnn row exact
+    m1, m2 = RadZ(small_config()), RadZ(small_config(vision_arch="cnn", grid=4))
+    init_weights(m1, torch.Generator().manual_seed(3))
+    init_weights(m2, torch.Generator().manual_seed(3))
+    s1, s2 = m1.state_dict(), m2.state_dict()
+    dec = [k for k in s1 if k.startswith("decoder.")]
+    assert dec and all(torch.equal(s1[k], s2[k]) for k in dec)
+
+
+def test_vqa_answer_scores_are_teacher_forced_log_probs():
+    torch.manual_seed(0)
+    m = RadZ(small_config())
+    init_weights(m, torch.Generator().manual_seed(1))
+    m.eval()
+    prefix = torch.randn(2, 5, 32)
+    qs, ans = [[7, 8, 9], [10, 11]], [[20, 21], [22]]
+    got = vqa.answer_scores(m, prefix, qs, ans)
+    for i in range(2):                                             # one sequence at a time, no padding
+        x = torch.cat([prefix[i:i + 1], m.decoder.tok(torch.tensor([qs[i] + ans[i]]))], dim=1)
+        h = m.decoder.hidden(x, torch.ones((1, x.shape[1]), dtype=torch.long), m.cfg.n_layers)
+        logp = F.log_softmax(F.linear(m.decoder.ln_f(h), m.decoder.tok.weight), dim=-1)[0]
+        want = sum(float(logp[5 + len(qs[i]) - 1 + j, a]) for j, a in enumerate(ans[i]))
+        assert abs(float(got[i]) - want) < 1e-4, (i, float(got[i]), want)
+
+
+def test_vqa_questions_never_name_a_held_out_finding():
+    held = ["Pneumothorax", "Emphysema", "Fibrosis", "Mass"]
+    fs = train.findings_by_modality(held)
+    rng = random.Random(0)
+    batch = [{"modality": "cxr", "positives": ["Mass", "Effusion"]}, {"modality": "cxr", "positives": ["No_Finding"]},
+             {"modality": "mri", "positives": ["glioma"]}]
+    for _ in range(50):
+        for _, f, t in vqa.pick_questions(batch, fs, rng):
+            assert f["id"] not in held
+            text_q = vqa.QUESTION.format(name=f["display"].lower(), modality="chest x-ray")
+            assert not text.check_no_leak([text_q], held), text_q
+
+
+def test_clip_dual_encoder_features_are_unit_vectors():
+    cfg = small_config(vision_arch="cnn", grid=4)
+    m = clip.DualEncoder(cfg)
+    init_weights(m, torch.Generator().manual_seed(0))
+    img = m.image_features(torch.rand(2, 1, 64, 64))
+    sp = special_ids(cfg.n_cls, MODS)
+    txt, anc = m.text_features([[20, 21, 22], [23]], sp)
+    for t in (img, txt, anc):
+        assert tuple(t.shape)[1] == 16 and torch.allclose(t.norm(dim=1), torch.ones(len(t)), atol=1e-5)
+    # padding does not change a text's feature
+    alone, _ = m.text_features([[23]], sp)
+    assert torch.allclose(alone[0], txt[1], atol=1e-5)
+
+
+def test_every_row_parses_and_names_its_reference():
+    ap_rows = set(ablate.ROWS)
+    assert set(ablate.REFERENCE) == ap_rows, set(ablate.REFERENCE) ^ ap_rows
+    for name, (kind, what, opts) in ablate.ROWS.items():
+        assert ablate.REFERENCE[name] in ap_rows | {"shipped"}
+        cfg = train.make_config(ablate._args_of(["--out", "x"] + opts))
+        assert cfg.objective in ("dfat", "vqa", "clip") and kind and what
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(dict(globals())))
