@@ -49,7 +49,7 @@ std::string csv_results(const results_doc & doc) {
             if (!seen) ids.push_back(f.id);
         }
     }
-    std::vector<std::string> cells = { "file", "modality", "error", "no_signal" };
+    std::vector<std::string> cells = { "file", "modality", "error", "rejected", "no_signal" };
     for (const std::string & id : ids) cells.push_back(csv_text(id));
     std::string out = CSV_BOM + csv_line(cells);
     for (const results_image & img : doc.images) {
@@ -57,8 +57,9 @@ std::string csv_results(const results_doc & doc) {
         for (const results_finding & f : img.findings) {
             if (f.no_signal) no_signal += (no_signal.empty() ? "" : " ") + f.id;
         }
+        const bool rejected = img.detection && img.detection->verdict == "rejected";
         cells = { csv_text(img.file), csv_text(img.modality), csv_text(img.error ? img.error->message : ""),
-                  csv_text(no_signal) };
+                  csv_text(rejected ? img.detection->message : ""), csv_text(no_signal) };
         for (const std::string & id : ids) {
             std::string cell;
             for (const results_finding & f : img.findings) {

@@ -24,7 +24,9 @@ std::string csv_number(double v, int digits = 9);
 std::string csv_line(const std::vector<std::string> & cells);
 
 // One row per image of a results document: file, modality, error (the message, empty when
-// scored), no_signal (the ids of the image's findings whose evidence shows no skill, separated
+// scored), rejected (the modality gate's one-line message when it rejected the image, empty when
+// it passed or the package has no detector; such an image has no probabilities unless it was
+// scored anyway), no_signal (the ids of the image's findings whose evidence shows no skill, separated
 // by spaces: their probabilities are not to be read as such), then one column per finding id
 // (in order of first appearance over the images) holding its probability; empty where an image
 // has no such finding (another modality, an error). Starts with CSV_BOM.

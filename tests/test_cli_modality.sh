@@ -108,7 +108,23 @@ expect 0 "the same, text" -- "$radz" classify --ep cpu --model "$pkg" --modality
 contains "$out" "cxr (your choice)" "the text says whose choice"
 contains "$out" "warning: scored as cxr (your choice), but the detector says mri" "the text shows the warning"
 
-# 5. radz compare sees a changed verdict.
+# 5. --csv names the gate's verdict; --shard counts a rejected image as classify does (exit 1).
+expect 1 "--csv with a rejected photo" -- "$radz" classify --ep cpu --model "$pkg" --csv "$cxr" "$ood/photo_grace_hopper.jpg"
+checks=$((checks + 1))
+$py - "$work/out" <<'PY' || fail "--csv: a rejected column with the gate's message for the photo only"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+assert [r["rejected"] == "" for r in rows] == [True, False], rows
+assert "not a chest X-ray or brain MRI" in rows[1]["rejected"] and rows[1]["Effusion"] == "", rows[1]
+assert rows[0]["Effusion"] != "", rows[0]
+PY
+expect 1 "--shard 1/1 with a rejected photo" -- "$radz" classify --ep cpu --model "$pkg" --shard 1/1 --out "$work/shards" "$cxr" "$ood/photo_grace_hopper.jpg"
+contains "$err" "photo_grace_hopper.jpg: not a chest X-ray or brain MRI" "the shard names the rejected file"
+contains "$err" "1 rejected" "the shard's summary counts it"
+expect 1 "--shard 1/1 --resume, already complete" -- "$radz" classify --ep cpu --model "$pkg" --shard 1/1 --resume --out "$work/shards" "$cxr" "$ood/photo_grace_hopper.jpg"
+expect 0 "--shard 1/1 --score-anyway" -- "$radz" classify --ep cpu --model "$pkg" --shard 1/1 --score-anyway --out "$work/shards2" "$cxr" "$ood/photo_grace_hopper.jpg"
+
+# 6. radz compare sees a changed verdict.
 $py - "$work/gate.json" "$work/gate_changed.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -42,7 +42,18 @@ TEST_CASE("csv_results: one row per image, one column per finding, read back") {
     c.file = "brain.jpg";
     c.modality = "mri";
     c.findings.push_back({ "glioma", "Glioma", 0.1, 0.2, 0.75, true, "package" });
-    doc.images = { a, b, c };
+    results_image d;  // rejected by the modality gate: its message, no probabilities
+    d.file = "holiday.jpg";
+    d.modality = "cxr";
+    d.detection = results_detection{};
+    d.detection->verdict = "rejected";
+    d.detection->reason  = "other";
+    d.detection->message = "holiday.jpg: not a chest X-ray or brain MRI (P(other) 0.98)";
+    results_image e = c;  // passed the gate: empty cell
+    e.file = "brain2.jpg";
+    e.detection = results_detection{};
+    e.detection->verdict = "pass";
+    doc.images = { a, b, c, d, e };
     const std::string text = csv_results(doc);
     CHECK(text.compare(0, 3, CSV_BOM) == 0);
     CHECK(text.find("\r\n") != std::string::npos);
@@ -50,10 +61,12 @@ TEST_CASE("csv_results: one row per image, one column per finding, read back") {
     std::string err;
     REQUIRE(csv_parse(text, "results.csv", &t, &err));
     CHECK(t.sep == ',');
-    CHECK(t.header == std::vector<std::string>({ "file", "modality", "error", "no_signal", "Effusion", "Mass", "Hernia", "glioma" }));
-    REQUIRE(t.rows.size() == 3);
+    CHECK(t.header == std::vector<std::string>({ "file", "modality", "error", "rejected", "no_signal", "Effusion", "Mass", "Hernia", "glioma" }));
+    REQUIRE(t.rows.size() == 5);
     // no_signal findings: named in their column, no probability in theirs.
-    CHECK(t.rows[0] == std::vector<std::string>({ "x, 1.png", "cxr", "", "Mass Hernia", "0.25", "", "", "" }));
-    CHECK(t.rows[1] == std::vector<std::string>({ "broken.png", "cxr", "broken.png: not a PNG, JPEG or BMP", "", "", "", "", "" }));
-    CHECK(t.rows[2] == std::vector<std::string>({ "brain.jpg", "mri", "", "", "", "", "", "0.75" }));
+    CHECK(t.rows[0] == std::vector<std::string>({ "x, 1.png", "cxr", "", "", "Mass Hernia", "0.25", "", "", "" }));
+    CHECK(t.rows[1] == std::vector<std::string>({ "broken.png", "cxr", "broken.png: not a PNG, JPEG or BMP", "", "", "", "", "", "" }));
+    CHECK(t.rows[2] == std::vector<std::string>({ "brain.jpg", "mri", "", "", "", "", "", "", "0.75" }));
+    CHECK(t.rows[3] == std::vector<std::string>({ "holiday.jpg", "cxr", "", "holiday.jpg: not a chest X-ray or brain MRI (P(other) 0.98)", "", "", "", "", "" }));
+    CHECK(t.rows[4] == std::vector<std::string>({ "brain2.jpg", "mri", "", "", "", "", "", "", "0.75" }));
 }

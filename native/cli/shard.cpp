@@ -292,6 +292,12 @@ static bool path_exists(const std::string & p) {
     return stat(p.c_str(), &st) == 0;
 }
 
+// An image the modality gate rejected and the run did not score anyway: reported and counted as
+// 'radz classify' does without --shard (exit 1), never silently passed.
+static bool gate_rejected(const results_image & img, bool score_rejected) {
+    return !img.error && img.detection && img.detection->verdict == "rejected" && !score_rejected;
+}
+
 int shard_classify(cli_session & s, shard_header h, const std::string & out_dir, bool resume,
                    const std::vector<std::string> & paths, const std::vector<std::string> & keys,
                    const std::string & modality, const char * cmd) {
@@ -351,11 +357,14 @@ int shard_classify(cli_session & s, shard_header h, const std::string & out_dir,
                          who.c_str(), final_scores.c_str(), diff.c_str());
             return CLI_FAILED;
         }
-        int32_t failed = 0;
-        for (const auto & r : recs) failed += r.image.error ? 1 : 0;
-        std::fprintf(stderr, "%s%s already complete: %zu images (%d failed) in %s\n", who.c_str(), tag.c_str(),
-                     recs.size(), failed, final_scores.c_str());
-        return failed == 0 ? CLI_OK : CLI_FAILED;
+        int32_t failed = 0, rejected = 0;
+        for (const auto & r : recs) {
+            failed += r.image.error ? 1 : 0;
+            rejected += gate_rejected(r.image, s.pl.score_rejected) ? 1 : 0;
+        }
+        std::fprintf(stderr, "%s%s already complete: %zu images (%d failed, %d rejected) in %s\n", who.c_str(),
+                     tag.c_str(), recs.size(), failed, rejected, final_scores.c_str());
+        return failed == 0 && rejected == 0 ? CLI_OK : CLI_FAILED;
     }
     if (resume && path_exists(partial)) {
         shard_header              old;
@@ -409,6 +418,8 @@ int shard_classify(cli_session & s, shard_header h, const std::string & out_dir,
         pipeline_classify_file(s.pl, paths[(size_t) row], modality, false, &r.image);
         if (r.image.error) {
             std::fprintf(stderr, "%s%s\n", who.c_str(), r.image.error->message.c_str());
+        } else if (gate_rejected(r.image, s.pl.score_rejected)) {
+            std::fprintf(stderr, "%s%s: %s\n", who.c_str(), r.image.file.c_str(), r.image.detection->message.c_str());
         }
         std::string logits;
         for (const auto & fi : r.image.findings) {
@@ -439,10 +450,11 @@ int shard_classify(cli_session & s, shard_header h, const std::string & out_dir,
         std::fprintf(stderr, "%s%s: write error (%s)\n", who.c_str(), partial.c_str(), std::strerror(errno));
         return CLI_FAILED;
     }
-    int32_t failed = 0;
+    int32_t failed = 0, rejected = 0;
     base.images.clear();
     for (auto & kv : done) {
         failed += kv.second.image.error ? 1 : 0;
+        rejected += gate_rejected(kv.second.image, s.pl.score_rejected) ? 1 : 0;
         base.images.push_back(kv.second.image);
     }
     const std::string tmp = results + ".tmp";
@@ -455,7 +467,7 @@ int shard_classify(cli_session & s, shard_header h, const std::string & out_dir,
                      std::strerror(errno));
         return CLI_FAILED;
     }
-    std::fprintf(stderr, "%s%s: %zu of %lld inputs (%d failed, %zu resumed) -> %s\n", who.c_str(), tag.c_str(),
-                 rows.size(), (long long) h.rows, failed, resumed, final_scores.c_str());
-    return failed == 0 ? CLI_OK : CLI_FAILED;
+    std::fprintf(stderr, "%s%s: %zu of %lld inputs (%d failed, %d rejected, %zu resumed) -> %s\n", who.c_str(),
+                 tag.c_str(), rows.size(), (long long) h.rows, failed, rejected, resumed, final_scores.c_str());
+    return failed == 0 && rejected == 0 ? CLI_OK : CLI_FAILED;
 }
