@@ -286,7 +286,7 @@ async function classifyCurrent() {
   if (!scored) {  // the gate rejected it: its reason, no bars
     $('findings').textContent = '';
     $('no-signal').hidden = true;
-    status(c.name + ': ' + r.image.detection.message);
+    status(c.name + ': not scored (the modality check above says why).');  // the reason once, in the verdict box
     note('result-shown', { name: c.name, modality, image: r.image, rejected: true });
     return r.image;
   }

@@ -332,6 +332,9 @@ if (want('wasm')) {
   check('a blank frame: "not a ...", its reason, no bars, a Score anyway button',
     /^Not a .*blank frame/.test(gateText) && (await page.evaluate(() => document.querySelectorAll('#findings li').length)) === 0 &&
     await page.isVisible('#score-anyway'), gateText);
+  const gateStatus = await page.textContent('#status');
+  check('the status line points to the verdict instead of repeating it', /not scored/.test(gateStatus) &&
+    !/blank frame/.test(gateStatus), gateStatus);
   await page.screenshot({ path: join(out, 'web-page-rejected.png'), fullPage: true });
   await page.click('#score-anyway');
   await page.waitForFunction(() => document.querySelectorAll('#findings li').length > 0);
