@@ -351,6 +351,13 @@ def main():
     save(ds, p("bad_corrupt_j2k.dcm"))
     bad["bad_corrupt_j2k.dcm"] = "decode"
 
+    ds = pydicom.dcmread(p("cxr_rle.dcm"))
+    rle = bytearray(next(pydicom.encaps.generate_pixel_data_frame(ds.PixelData, 1)))
+    rle[len(rle) // 3:] = bytes(len(rle) - len(rle) // 3)  # the segment's tail zeroed: it decodes short
+    ds.PixelData = pydicom.encaps.encapsulate([bytes(rle)])
+    save(ds, p("bad_corrupt_rle.dcm"))
+    bad["bad_corrupt_rle.dcm"] = "decode"
+
     ds = pydicom.dcmread(p("cxr_jpeg_baseline.dcm"))
     jpeg = next(pydicom.encaps.generate_pixel_data_frame(ds.PixelData, 1))
     ds.PixelData = pydicom.encaps.encapsulate([jpeg[: len(jpeg) // 2]])

@@ -129,6 +129,7 @@ cp "$dcm"/bad_*.dcm "$dcm"/ct_chest.dcm "$dcm"/dx_hand.dcm .
 run "DICOM cut in half" "bad_truncated.dcm: truncated pixel data" classify --ep cpu bad_truncated.dcm
 run "DICOM of an unknown transfer syntax (MPEG2)" "bad_unknown_syntax.dcm: transfer syntax 1.2.840.10008.1.2.4.100 is not supported" classify --ep cpu bad_unknown_syntax.dcm
 run "DICOM, JPEG 2000 data the codec rejects" "bad_corrupt_j2k.dcm: JPEG 2000 lossless: the codec refused" classify --ep cpu bad_corrupt_j2k.dcm
+run "DICOM, RLE data the codec rejects" "bad_corrupt_rle.dcm: RLE lossless: the codec refused" classify --ep cpu bad_corrupt_rle.dcm
 run "DICOM, baseline JPEG cut short" "bad_truncated_jpeg.dcm: JPEG frame: truncated JPEG" classify --ep cpu bad_truncated_jpeg.dcm
 run "DICOM header claiming 60000x60000" "bad_huge_frame.dcm: frame is 60000x60000" classify --ep cpu bad_huge_frame.dcm
 run "DICOM without pixel data" "bad_no_pixel_data.dcm: no pixel data (7FE0,0010)" classify --ep cpu bad_no_pixel_data.dcm

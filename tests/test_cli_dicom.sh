@@ -55,8 +55,8 @@ cp "$work/out" "$work/folder.json"
 check_doc "every file, by preamble or name" '
 names = set(im)
 assert "cxr_implicit" in names, "the extensionless file was not found"
-assert len([n for n in names if n.startswith("bad_")]) == 6, sorted(names)
-assert len(names) == 27, (len(names), sorted(names))
+assert len([n for n in names if n.startswith("bad_")]) == 7, sorted(names)
+assert len(names) == 28, (len(names), sorted(names))
 '
 check_doc "modalities from the tags" '
 for n, i in im.items():
@@ -70,7 +70,8 @@ assert im["dx_hand.dcm"]["error"]["message"].endswith("DX of body part HAND is n
 '
 check_doc "bad files: one line, their code" '
 codes = {"bad_truncated.dcm": "decode", "bad_unknown_syntax.dcm": "decode", "bad_corrupt_j2k.dcm": "decode",
-         "bad_truncated_jpeg.dcm": "decode", "bad_huge_frame.dcm": "limits", "bad_no_pixel_data.dcm": "decode"}
+         "bad_corrupt_rle.dcm": "decode", "bad_truncated_jpeg.dcm": "decode", "bad_huge_frame.dcm": "limits",
+         "bad_no_pixel_data.dcm": "decode"}
 for n, c in codes.items():
     e = im[n]["error"]
     assert e["code"] == c and "\n" not in e["message"] and e["message"].startswith(im[n]["file"] + ": "), (n, e)
@@ -81,6 +82,7 @@ for t in "RADZ^PRIVATE" "RADZ-PRIVATE" "PRIVATE"; do
 done
 contains "$err" "bad_huge_frame.dcm: frame is 60000x60000, larger than the limit of 8192 per side" "huge frame on stderr"
 contains "$err" "bad_no_pixel_data.dcm: no pixel data (7FE0,0010) in the DICOM file" "no pixel data on stderr"
+contains "$err" "bad_corrupt_rle.dcm: RLE lossless: the codec refused the pixel data" "corrupt RLE on stderr"
 contains "$err" "bad_unknown_syntax.dcm: transfer syntax 1.2.840.10008.1.2.4.100 is not supported" "unknown syntax"
 
 expect 0 "an explicit --modality wins over the tags" -- "$radz" classify --model "$pkg" --json --modality cxr \

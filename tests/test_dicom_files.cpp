@@ -90,6 +90,7 @@ TEST_CASE("dicom files: bad files give one-line errors and their code") {
         {"bad_truncated.dcm", "decode", "truncated pixel data ("},
         {"bad_unknown_syntax.dcm", "decode", "transfer syntax 1.2.840.10008.1.2.4.100 is not supported (supported: "},
         {"bad_corrupt_j2k.dcm", "decode", "JPEG 2000 lossless: the codec refused the pixel data ("},
+        {"bad_corrupt_rle.dcm", "decode", "RLE lossless: the codec refused the pixel data ("},
         {"bad_truncated_jpeg.dcm", "decode", "JPEG frame: truncated JPEG"},
         {"bad_huge_frame.dcm", "limits", "frame is 60000x60000, larger than the limit of 8192 per side"},
         {"bad_no_pixel_data.dcm", "decode", "no pixel data (7FE0,0010) in the DICOM file"},
