@@ -49,6 +49,9 @@ NPM = [
                                       "WebAssembly) decodes JPEG 2000 frames of DICOM files"),
     ("jpeg-lossless-decoder-js", "the web page: web-dist/dicom/lossless.js decodes lossless JPEG frames of DICOM "
                                  "files"),
+    ("@cornerstonejs/dicom-image-loader", "the web page: web-dist/dicom/decodeRLE.js (its dist/esm/shared/decoders/"
+                                          "decodeRLE.js, a module that imports nothing; nothing else of the loader "
+                                          "ships) decodes RLE lossless frames of DICOM files"),
 ]
 
 # npm packages that ship neither a licence file nor a copyright line in their sources: the

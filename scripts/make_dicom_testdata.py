@@ -300,6 +300,18 @@ def main():
         save(ds, p("mr_rgb_planar.dcm"))
         cases["mr_rgb_planar.dcm"] = dict(kind="native", lossless=True, modality="mri", voi="colour")
 
+        # RLE of 16-bit grey (two segments a frame) and of RGB (three), planar configuration 0
+        # and 1 (the browser's decoder takes each of the three layouts its own way).
+        run("dcmcrle", p("dx16_window.dcm"), p("dx16_window_rle.dcm"))
+        cases["dx16_window_rle.dcm"] = dict(kind="rle", lossless=False, modality="cxr", voi="window")
+        run("dcmcrle", p("mr_rgb_planar.dcm"), p("mr_rgb_planar_rle.dcm"))
+        cases["mr_rgb_planar_rle.dcm"] = dict(kind="rle", lossless=True, modality="mri", voi="colour")
+        ds = new_dataset("MR", "", rows, cols, n=19)
+        set_pixels(ds, rgb, photometric="RGB", planar=0)
+        save(ds, os.path.join(tmp, "mr_rgb_interleaved.dcm"))
+        run("dcmcrle", os.path.join(tmp, "mr_rgb_interleaved.dcm"), p("mr_rgb_rle.dcm"))
+        cases["mr_rgb_rle.dcm"] = dict(kind="rle", lossless=True, modality="mri", voi="colour")
+
         # Tags the package does not cover.
         ds = new_dataset("CT", "CHEST", rows, cols, n=17)
         set_pixels(ds, cxr)

@@ -56,7 +56,7 @@ check_doc "every file, by preamble or name" '
 names = set(im)
 assert "cxr_implicit" in names, "the extensionless file was not found"
 assert len([n for n in names if n.startswith("bad_")]) == 7, sorted(names)
-assert len(names) == 28, (len(names), sorted(names))
+assert len(names) == 31, (len(names), sorted(names))
 '
 check_doc "modalities from the tags" '
 for n, i in im.items():

@@ -1,9 +1,10 @@
 // RadZ's DICOM worker: parses a DICOM Part 10 file and decodes its first frame with maintained
 // libraries served from the page's origin (web-dist/dicom/, copied from node_modules by the
 // build): dicom-parser for the file, Cornerstone's wasm codecs for JPEG-LS (CharLS) and JPEG
-// 2000 (OpenJPEG), jpeg-lossless-decoder-js for lossless JPEG; deflate by the browser's own
-// DecompressionStream. Baseline JPEG is not decoded here: its bitstream goes to the core's own
-// decoder, as natively. A classic worker, because the codecs are UMD scripts (importScripts);
+// 2000 (OpenJPEG), jpeg-lossless-decoder-js for lossless JPEG, the RLE decoder of Cornerstone's
+// DICOM image loader (its one self-contained module decodeRLE.js, no imports) for RLE lossless;
+// deflate by the browser's own DecompressionStream. Baseline JPEG is not decoded here: its
+// bitstream goes to the core's own decoder, as natively. A classic worker, because the codecs are UMD scripts (importScripts);
 // started by web/page/dicom.js only when a DICOM file is opened, each codec loaded on first use.
 //
 // Messages in:  {id, type: "parse", bytes (ArrayBuffer)}  ->  {id, ok, attrs}
@@ -133,6 +134,41 @@ function asBytes(out) {
   return new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
 }
 
+class RleError extends Error {}
+
+// RLE lossless (PS3.5 annex G): a 64-byte header (the number of segments, then up to 15 segment
+// offsets), then one PackBits segment per byte plane (most significant first), each decoding to
+// Rows x Columns bytes. decodeRLE decodes without checks (a short or damaged segment leaves
+// zeros, a missing one a blank plane), so what it would decode wrongly is refused here first, as
+// GDCM refuses it natively: the segment count, the offsets, and each segment's run lengths adding
+// up to the plane within the segment's bytes (counted, not decoded: the pixels are decodeRLE's).
+// The core's header check has already limited the frame to 8-bit grey or colour or 16-bit grey,
+// the three layouts decodeRLE decodes (not 16-bit colour: it would mix the planes).
+function rleCheck(frame, attrs) {
+  const bytes = attrs.bits_allocated >> 3;
+  if (frame.length < 64) throw new RleError('the RLE header is cut short (' + frame.length + ' of 64 bytes)');
+  const v = new DataView(frame.buffer, frame.byteOffset, frame.length);
+  const n = v.getUint32(0, true);
+  const want = bytes * attrs.samples_per_pixel;
+  if (n !== want) throw new RleError('the RLE header lists ' + n + ' segments, the frame needs ' + want);
+  const need = attrs.rows * attrs.columns;
+  for (let s = 0; s < n; s++) {
+    const start = v.getUint32(4 + 4 * s, true);
+    const end = s + 1 < n ? v.getUint32(8 + 4 * s, true) : frame.length;
+    if (start < 64 || end > frame.length || start >= end) {
+      throw new RleError('RLE segment ' + (s + 1) + ' at bytes ' + start + '..' + end + ' of a ' + frame.length + '-byte frame');
+    }
+    let i = start, got = 0;
+    while (i < end && got < need) {
+      const c = v.getInt8(i++);
+      if (c >= 0) { got += c + 1; i += c + 1; }   // c + 1 literal bytes
+      else if (c !== -128) { got += 1 - c; i++; }  // one byte repeated 1 - c times
+    }
+    if (got < need) throw new RleError('RLE segment ' + (s + 1) + ' holds ' + got + ' of the ' + need + ' bytes of its plane');
+    if (i > end) throw new RleError('RLE segment ' + (s + 1) + ' runs ' + (i - end) + ' bytes past its end');
+  }
+}
+
 async function decode() {
   if (!file) throw new Error('no DICOM file parsed');
   const { ds, attrs } = file;
@@ -180,13 +216,23 @@ async function decode() {
       // Samples as wide as Bits Allocated (Uint8Array or Uint16Array, the platform's little endian).
       out = asBytes(d.decode(frame.buffer, frame.byteOffset, frame.length, attrs.bits_allocated >> 3));
       if (attrs.samples_per_pixel === 3) attrs.planar_configuration = 0;
+    } else if (ts === '1.2.840.10008.1.2.5') {
+      rleCheck(frame, attrs);
+      if (!codecs.rle) codecs.rle = await import('./dicom/decodeRLE.js');
+      const r = await codecs.rle.default({
+        rows: attrs.rows, columns: attrs.columns, samplesPerPixel: attrs.samples_per_pixel,
+        bitsAllocated: attrs.bits_allocated, pixelRepresentation: attrs.pixel_representation,
+        planarConfiguration: attrs.planar_configuration,
+      }, frame);
+      // Samples as wide as Bits Allocated, laid out as Planar Configuration says.
+      out = asBytes(r.pixelData);
     } else {
       throw new Error('transfer syntax ' + ts + ' (' + name + ') is not read in the browser');
     }
   } catch (err) {
     const why = String(err && err.message ? err.message : err);
     if (/is not read in the browser/.test(why)) throw err;
-    throw new Error(name + ': the codec refused the pixel data (corrupt or truncated)');
+    throw new Error(name + ': the codec refused the pixel data (' + (err instanceof RleError ? why : 'corrupt or truncated') + ')');
   }
   return { attrs, samples: out };
 }
