@@ -120,6 +120,18 @@ def shipped_cosines(folds: list[int], labels: dict):
     return cosine_scores("shipped", ims, "dkam", labels), cosine_scores("shipped plain", ims, "plain", labels)
 
 
+def subset(s: Scores, files: list[str]) -> Scores:
+    """The same row on `files` only (in that order)."""
+    pos = {f: i for i, f in enumerate(s.files)}
+    idx = np.array([pos[f] for f in files])
+    out = copy.copy(s)
+    out.files = list(files)
+    out.patient, out.fold = s.patient[idx], s.fold[idx]
+    out.y = {f: v[idx] for f, v in s.y.items()}
+    out.score = {f: v[idx] for f, v in s.score.items()}
+    return out
+
+
 def one_axis_of(s: Scores) -> Scores:
     """Every finding scored by minus the row's own No finding cosine (same images, labels, patients)."""
     one = copy.copy(s)
@@ -185,13 +197,17 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
         sm, sci = s.pooled(seen)
         um, uci = s.pooled(unseen)
         ref = REFERENCE.get(name)
+        common = sorted(set(s.files) & set(rows[ref]["s"].files)) if ref in rows else []
         if name == "shipped":
             d = "—"
-        elif ref not in rows or rows[ref]["s"].files != s.files:
+        elif not common:
             d = f"n/a (`{ref}` not on the same images yet)"
         else:
-            dd, dci = s.gain_over(rows[ref]["s"], seen)
-            d = f"{dd:+.3f} ({dci[0]:+.3f} to {dci[1]:+.3f}) vs {rows[ref]['label'] if ref != 'shipped' else 'shipped'}"
+            mine, theirs = subset(s, common), subset(rows[ref]["s"], common)
+            dd, dci = mine.gain_over(theirs, seen)
+            folds = sorted(set(mine.fold.tolist()))
+            d = (f"{dd:+.3f} ({dci[0]:+.3f} to {dci[1]:+.3f}) vs `{ref}`"
+                 + (f" on fold {folds[0]} only" if len(folds) == 1 else ""))
         g, gci = s.gain_over(one_axis_of(s), seen)
         alts = " / ".join([fmt(um)] + [fmt(r["alt"][w].mean(unseen)) if w in r["alt"] else "n/a"
                                        for w in ("plain names", "descriptions only")])
