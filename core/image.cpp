@@ -65,6 +65,16 @@ static std::string chunk_name(const uint8_t * p) {
     return s;
 }
 
+// stb_image's failure reason for a message: printable ASCII only (one line whatever it quotes).
+static std::string stb_reason() {
+    const char * r = stbi_failure_reason();
+    std::string  s;
+    for (const char * p = r ? r : "no reason given"; *p; p++) {
+        s += (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    }
+    return s;
+}
+
 static bool png_header(const uint8_t * b, size_t n, int64_t * w, int64_t * h, std::string * msg) {
     if (n < 8 + 8 + 13 + 4 || memcmp(b + 12, "IHDR", 4) != 0 || read_be32(b + 8) != 13) {
         *msg = n < 8 + 8 + 13 + 4 ? "truncated PNG (no complete IHDR chunk)" : "corrupt PNG (first chunk is not IHDR)";
@@ -99,6 +109,14 @@ static bool png_check_chunks(const uint8_t * b, size_t n, std::string * msg) {
         }
         if (memcmp(b + pos + 4, "IEND", 4) == 0) {
             return true;
+        }
+        // A critical chunk (bit 5 of its first byte clear) stb_image does not know: refused
+        // here as stb_image would, without its message (which quotes the four bytes as they are,
+        // line breaks included, from a static buffer shared by every thread).
+        if ((b[pos + 4] & 0x20) == 0 && memcmp(b + pos + 4, "IHDR", 4) != 0 && memcmp(b + pos + 4, "PLTE", 4) != 0 &&
+            memcmp(b + pos + 4, "IDAT", 4) != 0 && memcmp(b + pos + 4, "CgBI", 4) != 0) {
+            *msg = "corrupt PNG (unknown critical chunk " + name + ")";
+            return false;
         }
         pos += 12 + (size_t) len;
     }
@@ -373,7 +391,7 @@ bool image_probe(const uint8_t * bytes, size_t size, const image_limits & limits
     int sw = 0, sh = 0, sc = 0;
     if (!stbi_info_from_memory(bytes, (int) size, &sw, &sh, &sc)) {
         set_err(err, err_code, "decode", std::string("cannot read the ") + format_upper(format) + " header (" +
-                stbi_failure_reason() + ")");
+                stb_reason() + ")");
         return false;
     }
     if (sw != w || sh != h) {
@@ -438,7 +456,7 @@ bool image_decode(const uint8_t * bytes, size_t size, const image_limits & limit
     }
     if (img->data.empty()) {
         set_err(err, err_code, "decode", std::string("cannot decode ") + format_upper(hdr.format) + " (" +
-                stbi_failure_reason() + ")");
+                stb_reason() + ")");
         return false;
     }
     if (dw != hdr.width || dh != hdr.height || dc < 1 || dc > 4) {

@@ -174,6 +174,42 @@ TEST_CASE("bad inputs are refused with the reason") {
     }
 }
 
+// A PNG of one_pixel.png's chunks with one more chunk of type `type` (CRC correct) before IEND.
+static std::vector<uint8_t> png_with_chunk_before_iend(const char type[4]) {
+    std::vector<uint8_t> b = read_image("one_pixel.png");
+    REQUIRE(b.size() >= 20);
+    const size_t iend = b.size() - 12;
+    REQUIRE(std::string(b.begin() + iend + 4, b.begin() + iend + 8) == "IEND");
+    std::vector<uint8_t> chunk = { 0, 0, 0, 1, (uint8_t) type[0], (uint8_t) type[1], (uint8_t) type[2], (uint8_t) type[3], 7 };
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 4; i < chunk.size(); i++) {
+        crc ^= chunk[i];
+        for (int k = 0; k < 8; k++) crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+    }
+    crc ^= 0xffffffffu;
+    for (int k = 0; k < 4; k++) chunk.push_back((uint8_t) (crc >> (24 - 8 * k)));
+    b.insert(b.begin() + (std::ptrdiff_t) iend, chunk.begin(), chunk.end());
+    return b;
+}
+
+TEST_CASE("an unknown critical PNG chunk is refused in one line, whatever its name's bytes") {
+    // Found by the image fuzz target: stb_image's own message quoted the type's four bytes as
+    // they were, so a chunk named "ID\x1a\n" gave a message of two lines.
+    image_u8 img;
+    std::string err, code;
+    const std::vector<uint8_t> bad = png_with_chunk_before_iend("ID\x1a\n");
+    CHECK_FALSE(image_decode(bad.data(), bad.size(), image_limits(), &img, &err, &code));
+    CHECK(code == "decode");
+    CHECK(err == "corrupt PNG (unknown critical chunk ID??)");
+    const std::vector<uint8_t> crit = png_with_chunk_before_iend("ABCD");
+    CHECK_FALSE(image_decode(crit.data(), crit.size(), image_limits(), &img, &err, &code));
+    CHECK(err == "corrupt PNG (unknown critical chunk ABCD)");
+    // an unknown ancillary chunk (first letter lower case) is skipped, as the PNG standard says
+    const std::vector<uint8_t> anc = png_with_chunk_before_iend("abCD");
+    CHECK(image_decode(anc.data(), anc.size(), image_limits(), &img, &err, &code));
+    CHECK(img.width == 1);
+}
+
 TEST_CASE("limits: file size and side, checked before decoding") {
     const std::vector<uint8_t> b = read_image("rgb_100x70.png");
     std::string err, code;
