@@ -1,5 +1,7 @@
 #include "dicom_gdcm.h"
 
+#include "dicom_lengths.h"
+
 #include <gdcmDataElement.h>
 #include <gdcmDataSet.h>
 #include <gdcmFile.h>
@@ -10,10 +12,16 @@
 #include <gdcmSequenceOfItems.h>
 #include <gdcmTrace.h>
 
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 
@@ -87,26 +95,6 @@ bool first_jpeg_frame(const gdcm::DataSet & ds, std::vector<uint8_t> * out) {
     return !out->empty();
 }
 
-// GDCM reads a file cut inside the pixel data without complaint (the value keeps its declared
-// length): how many bytes of the (7FE0,0010) value of length `vl` the file really holds, found
-// from the end of the file (the pixel data is its last element). Where the element is not found
-// as stored (a deflated file: GDCM inflated it), `vl`.
-size_t stored_value_bytes(const uint8_t * b, size_t n, uint32_t vl) {
-    if (n < 12) return vl;
-    for (size_t i = n - 12 + 1; i-- > 0;) {
-        if (b[i] == 0xe0 && b[i + 1] == 0x7f && b[i + 2] == 0x10 && b[i + 3] == 0x00) {
-            const uint32_t implicit_len = (uint32_t) b[i + 4] | (uint32_t) b[i + 5] << 8 | (uint32_t) b[i + 6] << 16 |
-                                          (uint32_t) b[i + 7] << 24;
-            const uint32_t explicit_len = (uint32_t) b[i + 8] | (uint32_t) b[i + 9] << 8 | (uint32_t) b[i + 10] << 16 |
-                                          (uint32_t) b[i + 11] << 24;
-            const bool ob_ow = (b[i + 4] == 'O' && (b[i + 5] == 'B' || b[i + 5] == 'W'));
-            if (ob_ow && explicit_len == vl) return n - (i + 12);
-            if (!ob_ow && implicit_len == vl) return n - (i + 8);
-        }
-    }
-    return vl;
-}
-
 // Runs decode() with file descriptor 2 pointed at a temporary file, so that what a codec prints
 // itself (GDCM's OpenJPEG: "Tile part length size inconsistent with stream length", past
 // gdcm::Trace) becomes part of our one-line error instead of a second line. *said gets its first
@@ -136,19 +124,12 @@ template <typename F> bool quiet_stderr(F decode, std::string * said) {
     return ok;
 }
 
-} // namespace
-
-bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & limits, dicom_frame * f,
-                     std::string * err, std::string * err_code) {
+// GDCM's part: parses the file (lengths already checked), fills *f, decodes the first frame.
+bool gdcm_read(const std::string & text, const image_limits & limits, dicom_frame * f, std::string * err,
+               std::string * err_code) {
     gdcm::Trace::SetDebug(false);
     gdcm::Trace::SetWarning(false);
     gdcm::Trace::SetError(false);
-    *f = dicom_frame();
-    if ((uint64_t) size > limits.max_file_bytes) {
-        return fail(err, err_code, "limits", "file is " + std::to_string(size) + " bytes, larger than the limit of " +
-                                                 std::to_string(limits.max_file_bytes));
-    }
-    const std::string  text(reinterpret_cast<const char *>(bytes), size);
     std::istringstream is(text);
     gdcm::ImageReader  reader;
     reader.SetStream(is);
@@ -210,14 +191,14 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
     const size_t first = (size_t) f->rows * f->columns * f->samples_per_pixel * (size_t) (f->bits_allocated / 8);
     if (!pixels.GetSequenceOfFragments()) {
         // Native (uncompressed, or inflated by GDCM): the value as stored, no codec. A short
-        // one (a truncated file) is handed over as it is and refused by the core.
+        // one (a truncated file, its length cut to what is there above) is handed over as it
+        // is and refused by the core.
         const gdcm::ByteValue * bv = pixels.GetByteValue();
         if (!bv) {
             return fail(err, err_code, "decode", "no pixel data (7FE0,0010) in the DICOM file");
         }
         const auto * p = reinterpret_cast<const uint8_t *>(bv->GetPointer());
-        const size_t have = std::min<size_t>(stored_value_bytes(bytes, size, bv->GetLength()), bv->GetLength());
-        f->samples.assign(p, p + std::min<size_t>(first, have));
+        f->samples.assign(p, p + std::min<size_t>(first, bv->GetLength()));
         return true;
     }
     const gdcm::Image & img = reader.GetImage();
@@ -243,4 +224,187 @@ bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & li
     f->planar_configuration = (int32_t) img.GetPlanarConfiguration();
     if (pi == "YBR_ICT" || pi == "YBR_RCT") f->photometric = "RGB";
     return true;
+}
+
+// What the child process hands back: gdcm_read's result, its error and the frame, as
+// length-prefixed fields (the two processes are the same program).
+void put_bytes(std::string * o, const void * p, size_t n) {
+    const uint64_t len = n;
+    o->append(reinterpret_cast<const char *>(&len), sizeof len);
+    o->append(reinterpret_cast<const char *>(p), n);
+}
+void put_string(std::string * o, const std::string & s) { put_bytes(o, s.data(), s.size()); }
+template <typename T> void put_vector(std::string * o, const std::vector<T> & v) { put_bytes(o, v.data(), v.size() * sizeof(T)); }
+
+struct reader_in {
+    const std::string & b;
+    size_t              pos = 0;
+    bool                ok  = true;
+    bool bytes(std::string * out) {
+        uint64_t len = 0;
+        if (!ok || b.size() - pos < sizeof len) return ok = false;
+        std::memcpy(&len, b.data() + pos, sizeof len);
+        pos += sizeof len;
+        if (b.size() - pos < len) return ok = false;
+        out->assign(b.data() + pos, (size_t) len);
+        pos += (size_t) len;
+        return true;
+    }
+    template <typename T> void vec(std::vector<T> * v) {
+        std::string s;
+        if (!bytes(&s) || s.size() % sizeof(T)) {
+            ok = false;
+            return;
+        }
+        v->resize(s.size() / sizeof(T));
+        if (!s.empty()) std::memcpy(v->data(), s.data(), s.size());
+    }
+};
+
+std::string frame_to_bytes(bool ok, const std::string & err, const std::string & code, const dicom_frame & f) {
+    std::string o;
+    put_string(&o, ok ? "1" : "0");
+    put_string(&o, err);
+    put_string(&o, code);
+    for (const std::string * t : {&f.transfer_syntax, &f.modality, &f.body_part, &f.photometric, &f.number_of_frames,
+                                  &f.rescale_slope, &f.rescale_intercept, &f.window_center, &f.window_width}) {
+        put_string(&o, *t);
+    }
+    const std::vector<int32_t> ints = {f.rows, f.columns, f.samples_per_pixel, f.bits_allocated, f.bits_stored,
+                                       f.pixel_representation, f.planar_configuration};
+    put_vector(&o, ints);
+    put_vector(&o, f.voi_lut_descriptor);
+    put_vector(&o, f.voi_lut_data);
+    put_vector(&o, f.samples);
+    put_vector(&o, f.jpeg);
+    return o;
+}
+
+bool frame_from_bytes(const std::string & b, bool * ok, std::string * err, std::string * code, dicom_frame * f) {
+    reader_in   r{b};
+    std::string flag;
+    r.bytes(&flag);
+    r.bytes(err);
+    r.bytes(code);
+    for (std::string * t : {&f->transfer_syntax, &f->modality, &f->body_part, &f->photometric, &f->number_of_frames,
+                            &f->rescale_slope, &f->rescale_intercept, &f->window_center, &f->window_width}) {
+        r.bytes(t);
+    }
+    std::vector<int32_t> ints;
+    r.vec(&ints);
+    if (!r.ok || ints.size() != 7) return false;
+    f->rows                 = ints[0];
+    f->columns              = ints[1];
+    f->samples_per_pixel    = ints[2];
+    f->bits_allocated       = ints[3];
+    f->bits_stored          = ints[4];
+    f->pixel_representation = ints[5];
+    f->planar_configuration = ints[6];
+    r.vec(&f->voi_lut_descriptor);
+    r.vec(&f->voi_lut_data);
+    r.vec(&f->samples);
+    r.vec(&f->jpeg);
+    *ok = flag == "1";
+    return r.ok && r.pos == b.size();
+}
+
+// gdcm_read in a child process. Debian builds GDCM with its assertions on, and its codecs assert
+// on corrupt streams (GDCM's JPEG codec on a libjpeg warning, VR16ExplicitDataElement on an
+// element it cannot place: both found by the dicom fuzz target), which would abort the CLI or
+// the app; a child that dies, or runs past `seconds`, is one refused file instead.
+bool gdcm_read_isolated(const std::string & text, const image_limits & limits, int seconds, dicom_frame * f,
+                        std::string * err, std::string * err_code) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return fail(err, err_code, "decode", std::string("cannot start the DICOM reader (pipe: ") + std::strerror(errno) + ")");
+    }
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return fail(err, err_code, "decode", std::string("cannot start the DICOM reader (fork: ") + std::strerror(errno) + ")");
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        // The child dies by GDCM's own abort, not by a handler of the parent's (a fuzzer's,
+        // a sanitizer's) reporting it as the parent's crash.
+        for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, SIG_DFL);
+        dicom_frame child;
+        std::string e, c;
+        const bool  ok  = gdcm_read(text, limits, &child, &e, &c);
+        const std::string out = frame_to_bytes(ok, e, c, child);
+        for (size_t at = 0; at < out.size();) {
+            const ssize_t w = write(fds[1], out.data() + at, out.size() - at);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) _exit(3);
+            at += (size_t) w;
+        }
+        _exit(0);  // no atexit handlers, no stdio flush: the parent's
+    }
+    close(fds[1]);
+    std::string got;
+    char        chunk[65536];
+    bool        timed_out = false;
+    const auto  deadline  = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd pfd{fds[0], POLLIN, 0};
+        const int pr = poll(&pfd, 1, (int) std::min<long long>(left, 1000));
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr < 0) break;
+        if (pr == 0) continue;
+        const ssize_t n = read(fds[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got.append(chunk, (size_t) n);
+    }
+    close(fds[0]);
+    if (timed_out) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (timed_out) {
+        return fail(err, err_code, "decode", "the DICOM reader (GDCM) did not finish within " + std::to_string(seconds) + " s");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                    : "exit code " + std::to_string(WEXITSTATUS(status));
+        return fail(err, err_code, "decode", "the DICOM reader (GDCM) failed on this file (" + how + ")");
+    }
+    bool ok = false;
+    if (!frame_from_bytes(got, &ok, err, err_code, f)) {
+        *f = dicom_frame();
+        return fail(err, err_code, "decode", "the DICOM reader (GDCM) handed back no result");
+    }
+    return ok;
+}
+
+} // namespace
+
+bool dicom_gdcm_read(const uint8_t * bytes, size_t size, const image_limits & limits, dicom_frame * f,
+                     std::string * err, std::string * err_code) {
+    *f = dicom_frame();
+    if ((uint64_t) size > limits.max_file_bytes) {
+        return fail(err, err_code, "limits", "file is " + std::to_string(size) + " bytes, larger than the limit of " +
+                                                 std::to_string(limits.max_file_bytes));
+    }
+    // GDCM allocates each value at its declared length before reading it: the lengths are
+    // checked against the file first (native/dicom_lengths.h).
+    size_t   pixel_length_at = 0;
+    uint32_t pixel_bytes     = 0;
+    if (!dicom_check_lengths(bytes, size, limits, &pixel_length_at, &pixel_bytes, err, err_code)) {
+        return false;
+    }
+    std::string text(reinterpret_cast<const char *>(bytes), size);
+    if (pixel_length_at) {
+        // A file cut inside its pixel data: GDCM reads the bytes there are (not a buffer of the
+        // declared length), the core then says how much of the frame is missing.
+        for (int k = 0; k < 4; k++) text[pixel_length_at + k] = (char) (pixel_bytes >> (8 * k));
+    }
+    return gdcm_read_isolated(text, limits, 60, f, err, err_code);
 }

@@ -5,6 +5,10 @@
 // frames are not decoded here: their bitstream goes to the core's own decoder. GDCM's own
 // warnings are silenced; failures are one line ("cannot parse the DICOM file (truncated or
 // corrupt)", "no pixel data (7FE0,0010)", "JPEG 2000: the codec refused the pixel data").
+// The value lengths are checked first (dicom_lengths.h), then GDCM runs in a child process
+// (fork): Debian's GDCM asserts (aborts) on some corrupt files, and a child that dies or runs
+// past 60 s is one refused file ("the DICOM reader (GDCM) failed on this file (signal 6)"),
+// never the end of the CLI or the app.
 #pragma once
 
 #include "dicom.h"

@@ -114,3 +114,39 @@ TEST_CASE("dicom files: bad files give one-line errors and their code") {
         CHECK(code == c.code);
     }
 }
+
+TEST_CASE("dicom files: lengths are checked before GDCM allocates them, GDCM's aborts are one refusal") {
+    // tests/fuzz/regressions/dicom/: what the dicom fuzz target found (a declared length GDCM
+    // allocated before reading, an element GDCM's re-reads allocated 4 GiB for, a fragment
+    // followed by an element, on which GDCM asserted) and the same length checks by hand.
+    struct case_ {
+        const char * file;
+        const char * message;
+    };
+    const case_ cases[] = {
+        {"element_length_beyond_the_file.dcm",
+         "cannot parse the DICOM file (element (0002,0001) declares 4026531840 bytes, 4610 are left)"},
+        {"implicit_element_length_beyond_the_file.dcm",
+         "cannot parse the DICOM file (element (0008,0060) declares 4294967280 bytes, 4348 are left)"},
+        {"element_without_a_valid_vr.dcm",
+         "cannot parse the DICOM file (truncated or corrupt: element (7FE0,0010) without a valid VR at byte 562)"},
+        {"fragment_followed_by_an_element.dcm",
+         "cannot parse the DICOM file (truncated or corrupt: (D13C,1F40) where a pixel data fragment belongs at byte 7052)"},
+    };
+    for (const auto & c : cases) {
+        INFO(c.file);
+        const std::vector<uint8_t> bytes =
+            read_file(std::string(RADZ_SOURCE_DIR) + "/tests/fuzz/regressions/dicom/" + c.file);
+        dicom_frame frame;
+        std::string err, code;
+        CHECK_FALSE(dicom_gdcm_read(bytes.data(), bytes.size(), image_limits(), &frame, &err, &code));
+        CHECK(err == c.message);
+        CHECK(code == "decode");
+    }
+    // A file cut inside its pixel data still reaches the core, which says how much is there.
+    const std::vector<uint8_t> cut = read_file(dicom_path("bad_truncated.dcm"));
+    dicom_frame                frame;
+    std::string                err, code;
+    REQUIRE(dicom_gdcm_read(cut.data(), cut.size(), image_limits(), &frame, &err, &code));
+    CHECK(frame.samples.size() == 1713);
+}
