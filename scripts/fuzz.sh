@@ -32,7 +32,7 @@ CHUNK=${CHUNK:-60}
 NICE=${NICE:-10}
 JOBS=${FUZZ_JOBS:-2}
 LANES=${LANES:-1}
-ALL_TARGETS=(image tokenizer_json tokenizer_encode manifest anchors results labels_csv evidence package package_fixup)
+ALL_TARGETS=(image tokenizer_json tokenizer_encode manifest anchors results labels_csv evidence package package_fixup dicom)
 WORK=$BUILD/fuzz
 CMD_LINE=${CMD_LINE:-scripts/fuzz.sh${*:+ $*}}
 STATS=$WORK/stats.tsv
@@ -42,6 +42,7 @@ dict_of() {
     case "$1" in
         image) echo tests/fuzz/dict/image.dict ;;
         labels_csv) echo tests/fuzz/dict/csv.dict ;;
+        dicom) echo tests/fuzz/dict/dicom.dict ;;
         tokenizer_encode|package|package_fixup) echo "" ;;
         *) echo tests/fuzz/dict/json.dict ;;
     esac
@@ -100,7 +101,7 @@ if os.path.exists(stats):
         if len(p) == 9:
             rows.setdefault(p[1], []).append(p)
 order = ["image", "tokenizer_json", "tokenizer_encode", "manifest", "anchors", "results", "labels_csv",
-         "evidence", "package", "package_fixup"]
+         "evidence", "package", "package_fixup", "dicom"]
 L = []
 L.append("Written by `%s` (libFuzzer, clang 14, `-fsanitize=fuzzer,address,undefined`, `-O1`; the"
          " targets are described in `tests/fuzz/fuzz_targets.h`), under `nice` on a shared 2-core"
@@ -153,7 +154,7 @@ if os.path.exists(cov) and os.path.getsize(cov) > 0:
     for line in open(cov):
         p = line.rstrip("\n").split("\t")
         if len(p) == 5:
-            f = p[1] if p[1].startswith("core/") else "core/" + p[1]
+            f = p[1] if "/" in p[1] else "core/" + p[1]
             L.append("| %s | `%s` | %s | %s | %s |" % (p[0], f, p[2], p[3], p[4]))
     L.append("")
 # Between the markers only: the rest of the file (what the crashes were and what fixed them, the
@@ -181,6 +182,7 @@ parser_files() {
         labels_csv) echo core/labels_csv.cpp ;;
         evidence) echo core/evidence.cpp ;;
         package|package_fixup) echo core/package.cpp core/pipeline.cpp core/anchor_table.cpp core/evidence.cpp ;;
+        dicom) echo core/dicom.cpp native/dicom_lengths.cpp ;;  # dicom_gdcm.cpp: GDCM runs in a child (no counts)
     esac
 }
 

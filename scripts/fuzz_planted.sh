@@ -52,12 +52,14 @@ PY
 )
     [ -n "$cmd" ] || { echo "$t: no compile command for $src"; status=1; continue; }
     (cd "$BUILD/core" && eval "$cmd") || { echo "$t: compile failed"; status=1; continue; }
-    # The patched object first: its symbols win over the same file's object in libradz_core.a.
-    clang++ -fsanitize=fuzzer,address,undefined -o "$work/fuzz_$t" "$work/planted.o" \
-        "$BUILD/tests/fuzz/CMakeFiles/fuzz_$t.dir/fuzz_entry.cpp.o" \
-        "$BUILD/tests/fuzz/libradz_fuzz_bodies.a" "$BUILD/core/libradz_core.a" || { echo "$t: link failed"; status=1; continue; }
+    # The target's own link line (its libraries: GDCM and zlib for dicom), with the patched
+    # object first: its symbols win over the same file's object in libradz_core.a.
+    link=$(sed -e "s| -o fuzz_$t | -o $PWD/$work/fuzz_$t |" "$BUILD/tests/fuzz/CMakeFiles/fuzz_$t.dir/link.txt")
+    link="${link/ / $PWD/$work/planted.o }"
+    (cd "$BUILD/tests/fuzz" && eval "$link") || { echo "$t: link failed"; status=1; continue; }
     dict=""
     case $t in image) dict=-dict=tests/fuzz/dict/image.dict ;; labels_csv) dict=-dict=tests/fuzz/dict/csv.dict ;;
+               dicom) dict=-dict=tests/fuzz/dict/dicom.dict ;;
                tokenizer_encode|package|package_fixup) ;; *) dict=-dict=tests/fuzz/dict/json.dict ;; esac
     t0=$(date +%s)
     /usr/bin/time -f '%U %S' -o "$work/cpu" nice -n "${NICE:-10}" "$work/fuzz_$t" -max_total_time="$SECS" -timeout=10 \

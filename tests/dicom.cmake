@@ -7,7 +7,7 @@
 #
 # The other DICOM tests: test_dicom (core, also in wasm), test_dicom_files and test_cli_dicom
 # (tests/runtime.cmake), web/test/dicom_browser_test.mjs (scripts/test_web.sh), fuzz_dicom
-# (tests/fuzz/fuzz_dicom.cmake).
+# (tests/fuzz/: its corpus and regression files, libFuzzer and test_fuzz_corpus).
 
 if (EMSCRIPTEN)
     return()

@@ -22,6 +22,7 @@ const std::vector<fuzz_target> & fuzz_targets() {
         { "evidence", fuzz_evidence },
         { "package", fuzz_package },
         { "package_fixup", fuzz_package_fixup },
+        { "dicom", fuzz_dicom },
     };
     return all;
 }

@@ -9,7 +9,24 @@ int fuzz_manifest(const uint8_t * data, size_t size) {
         FUZZ_CHECK(!err.empty() && err.find('\n') == std::string::npos);
         return 0;
     }
-    FUZZ_CHECK(pkg.format_version == 0 || pkg.format_version == 1);
+    FUZZ_CHECK(pkg.format_version >= 0 && pkg.format_version <= 2);
+    // Format 2's modality head (section 11): present exactly in version 2, its graph a listed
+    // file of role "modality", its classes the package's modalities then "other", its
+    // thresholds in range.
+    const package_modality_head & h = pkg.modality_head;
+    FUZZ_CHECK(h.present == (pkg.format_version == 2));
+    if (h.present) {
+        const package_file * g = package_file_find(pkg, h.graph);
+        FUZZ_CHECK(g != nullptr && g->role == "modality");
+        FUZZ_CHECK(h.classes.size() == pkg.modalities.size() + 1 && h.classes.back() == "other");
+        for (size_t i = 0; i + 1 < h.classes.size(); i++) {
+            FUZZ_CHECK(package_modality_find(pkg, h.classes[i]) != nullptr);
+        }
+        FUZZ_CHECK(h.view == pkg.image.width);
+        FUZZ_CHECK(h.p_other_max > 0.0 && h.p_other_max <= 1.0 && h.distance_max > 0.0);
+        FUZZ_CHECK(h.min_contrast >= 0.0 && h.min_contrast < 1.0);
+        FUZZ_CHECK(h.strong_disagreement > 0.5 && h.strong_disagreement <= 1.0);
+    }
     FUZZ_CHECK(package_k(pkg) >= 1 && package_k(pkg) <= 16);
     // Every special token id indexes the embedding table (docs/model-package.md section 1).
     const int32_t V = pkg.dims.vocab_size;

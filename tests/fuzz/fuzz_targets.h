@@ -53,6 +53,9 @@ int fuzz_package(const uint8_t * data, size_t size);
 // As fuzz_package, but the manifest's size and sha256 of the replaced file are rewritten to
 // match it (the fuzzing-only way past the checksum), so mutations reach the file's parser.
 int fuzz_package_fixup(const uint8_t * data, size_t size);
+// A DICOM Part 10 file through the native reader (GDCM, where the build has it) and the core's
+// rules (core/dicom.h), or a frame as a reader hands it to the core (tests/fuzz/fuzz_dicom.cpp).
+int fuzz_dicom(const uint8_t * data, size_t size);
 
 // Aborts with a message when cond is false (an invariant the target checks).
 #define FUZZ_CHECK(cond) ((cond) ? (void) 0 : fuzz_fail(#cond, __FILE__, __LINE__))
