@@ -21,7 +21,7 @@ static const std::string & binding_field(const anchor_binding & b, int i) {
 }
 
 static bool fail(std::string * err, const std::string & msg) {
-    if (err) *err = msg;
+    if (err) *err = json_one_line(msg);
     return false;
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 bool fail(std::string * err, const std::string & msg) {
     if (err) {
-        *err = msg;
+        *err = json_one_line(msg);
     }
     return false;
 }

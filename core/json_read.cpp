@@ -68,8 +68,23 @@ std::string json_path(const std::string & parent, size_t index) {
     return parent + "[" + std::to_string(index) + "]";
 }
 
+std::string json_one_line(const std::string & msg) {
+    std::string o;
+    o.reserve(msg.size());
+    for (char c : msg) {
+        if (c == '\n') {
+            o += "\\n";
+        } else if (c == '\r') {
+            o += "\\r";
+        } else {
+            o += ((unsigned char) c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+        }
+    }
+    return o;
+}
+
 bool json_reader::fail(const std::string & where, const std::string & msg) const {
-    if (err) *err = name + ": " + (where.empty() ? "" : where + ": ") + msg;
+    if (err) *err = json_one_line(name + ": " + (where.empty() ? "" : where + ": ") + msg);
     return false;
 }
 

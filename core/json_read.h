@@ -23,6 +23,11 @@ bool json_parse_text(const std::string & text, const std::string & name, json * 
 // A short rendering of a value for messages: "\"abc\"", "3", "an object", "an array", "null".
 std::string json_describe(const json & v);
 
+// An error message on one line whatever the document put in it (a key, a string value):
+// line breaks shown as \n and \r, other control characters as '?'. Every error of the
+// document readers (json_reader::fail, anchor tables, evidence, results) goes through it.
+std::string json_one_line(const std::string & msg);
+
 // "a.b" joined path; an empty parent gives the key alone.
 std::string json_path(const std::string & parent, const std::string & key);
 std::string json_path(const std::string & parent, size_t index);

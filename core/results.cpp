@@ -115,7 +115,7 @@ std::string results_to_json(const results_doc & d) {
 }
 
 static bool fail(std::string * err, const std::string & msg) {
-    if (err) *err = msg;
+    if (err) *err = json_one_line(msg);
     return false;
 }
 

@@ -179,6 +179,18 @@ TEST_CASE("anchor table: parse errors") {
 
     CHECK_FALSE(anchor_table_parse("[1, 2", "user.json", &t, &err));
     CHECK(err.rfind("user.json: not valid JSON (", 0) == 0);
+
+    // Found by the anchors fuzz target: a value quoted in an error, and a key in its path, are
+    // shown on one line (tests/fuzz/regressions/anchors/error_quotes_a_line_break.json).
+    j = nlohmann::json::parse(anchor_table_to_json(make_table()));
+    j["format"] = "radz-\nchor-table";
+    CHECK_FALSE(anchor_table_parse(j.dump(), "a.json", &t, &err));
+    CHECK(err == "a.json: format: expected \"radz-anchor-table\", found \"radz-\\nchor-table\"");
+    j = nlohmann::json::parse(anchor_table_to_json(make_table()));
+    j["findings"][0]["kind"] = "find\r\ning\x01";
+    CHECK_FALSE(anchor_table_parse(j.dump(), "a.json", &t, &err));
+    CHECK(err.find('\n') == std::string::npos);
+    CHECK(err.find("found \"find\\r\\ning?\"") != std::string::npos);
 }
 
 TEST_CASE("anchor table: binding to the running variant") {

@@ -29,24 +29,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RADZ_FUZZ_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define RADZ_FUZZ_ASAN 1
-#endif
-
-#if defined(RADZ_FUZZ_DICOM_READER) && defined(RADZ_FUZZ_ASAN)
-// GDCM 3.0.21's JPEG 2000 codec does not free OpenJPEG's decoder state when a codestream is
-// corrupt (tests/data/dicom/bad_corrupt_j2k.dcm; native/backend_ort.cpp suppresses the same in
-// the CLI): not RadZ's to fix, and not to be reported as a leak of every such input.
-extern "C" const char * __lsan_default_suppressions() {
-    return "leak:libopenjp2.so\n";
-}
-#endif
-
 namespace {
 
 bool one_line(const std::string & s) {
