@@ -81,6 +81,8 @@ DEBIAN = [
                    "(native/dicom_gdcm.cpp), linked dynamically", None),
     ("libcharls2", "the native CLI and desktop app: CharLS, GDCM's JPEG-LS codec, linked dynamically", None),
     ("libopenjp2-7", "the native CLI and desktop app: OpenJPEG, GDCM's JPEG 2000 codec, linked dynamically", None),
+    ("zlib1g", "the native CLI and desktop app: zlib inflates a deflated DICOM data set so that its lengths are "
+               "checked before GDCM reads it (native/dicom_lengths.cpp), linked dynamically", None),
 ]
 
 # The data the model was trained and evaluated on, and the model itself. The wording follows

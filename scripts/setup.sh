@@ -57,7 +57,7 @@ debs=(
     libimgui-dev libsdl2-dev xvfb imagemagick
     emscripten chromium
     clang libclang-rt-14-dev
-    libgdcm-dev libgdcm-tools dcmtk python3-pydicom
+    libgdcm-dev libgdcm-tools dcmtk python3-pydicom zlib1g-dev
 )
 missing=()
 for p in "${debs[@]}"; do
