@@ -745,9 +745,8 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
             }
         }
     } else {
-        image_header hdr;
-        double       ms_decode = 0.0;
-        if (!image_decode_grey(bytes, size, lim, &grey, &hdr, &e, &code, &ms_decode)) {
+        double ms_decode = 0.0;
+        if (!image_decode_grey(bytes, size, lim, &grey, nullptr, &e, &code, &ms_decode)) {
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }
         t_dec = t_start + ms_decode;
