@@ -2,6 +2,7 @@
 
 #include "file_io.h"
 #include "image.h"
+#include "package.h"
 
 #include <nlohmann/json.hpp>
 
@@ -363,6 +364,11 @@ TEST_CASE("golden pixels of the package agree with the recipe") {
         return;
     }
     const nlohmann::json golden = nlohmann::json::parse(text);
+    // The pixels are at each modality's input size (64 x 64 unless a format 3 package declares another).
+    std::string  manifest;
+    radz_package pkg;
+    REQUIRE(file_read_text(dir + "/manifest.json", &manifest, 1 << 24, &err));
+    REQUIRE(package_parse_manifest(manifest, &pkg, &err));
     int n = 0;
     for (const auto & im : golden["images"]) {
         const std::string file = im["file"];
@@ -371,7 +377,9 @@ TEST_CASE("golden pixels of the package agree with the recipe") {
         REQUIRE(file_read_bytes(dir + "/golden/" + file, &bytes, 1 << 28, &err));
         std::vector<float> px;
         image_header hdr;
-        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), 64, 64, &px, &hdr, &err));
+        int32_t w = 0, h = 0;
+        REQUIRE(package_input_size(pkg, im["modality"].get<std::string>(), &w, &h));
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), w, h, &px, &hdr, &err));
         const std::vector<double> want = im["pixels"].get<std::vector<double>>();
         REQUIRE(want.size() == px.size());
         double max_d = 0.0;

@@ -391,7 +391,7 @@ static void make_version(fake_package & fp, int version) {
                                       { "min_contrast", 0.01 }, { "strong_disagreement", 0.9 } };
 }
 
-TEST_CASE("format version 3: a modality may declare its input size; absent, the image section's") {
+TEST_CASE("format version 3: a modality may declare its input size, absent the image section's") {
     fake_package fp;
     make_version(fp, 3);
     fp.manifest["modalities"][1]["input_size"] = 128;
