@@ -74,6 +74,22 @@ def pool_to_grid(x: torch.Tensor, grid: int) -> torch.Tensor:
     return x.reshape(n, c, grid, grid, -1).mean(dim=4)     # columns: [N, C, g, g]
 
 
+def vision_tokens(vision: nn.Module, pixels) -> torch.Tensor:
+    """A vision encoder's tokens [N, P, D] for a batch: pixels is one tensor [N,1,S,S] (every image of one size),
+    or a list of (batch positions, tensor [n,1,S,S]) per input size (train.batch_pixels), run one size at a time
+    and put back in batch order."""
+    if isinstance(pixels, torch.Tensor):
+        return vision(pixels)
+    n = sum(len(idx) for idx, _ in pixels)
+    out = None
+    for idx, px in pixels:
+        t = vision(px)
+        if out is None:
+            out = t.new_zeros((n,) + tuple(t.shape[1:]))
+        out = out.index_copy(0, torch.tensor(idx, dtype=torch.long), t)
+    return out
+
+
 def l2_normalize(x: torch.Tensor) -> torch.Tensor:
     return x / torch.clamp(torch.sqrt(torch.sum(x * x, dim=-1, keepdim=True)), min=1e-12)
 

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from . import bpe, splits, text
 from .model import ModelConfig, RadZ, check_input_size, init_weights, special_ids, special_token_strings, text_batch, \
-    image_batch_embeds
+    image_batch_embeds, vision_tokens
 from .preprocess import OUT_SIZE, load_images
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", ".."))
@@ -335,27 +335,12 @@ def compute_anchors(model: RadZ, fs_by_mod: dict, desc_tokens: dict, sp, mc: Mod
     return out
 
 
-def vision_tokens(model: RadZ, pixels) -> torch.Tensor:
-    """Image tokens [N, P, D] of a batch: pixels is one tensor [N,1,S,S] (every image of one size), or a list of
-    (batch positions, tensor [n,1,S,S]) per input size, run one size at a time and put back in batch order."""
-    if isinstance(pixels, torch.Tensor):
-        return model.vision(pixels)
-    n = sum(len(idx) for idx, _ in pixels)
-    out = None
-    for idx, px in pixels:
-        t = model.vision(px)
-        if out is None:
-            out = t.new_zeros((n,) + tuple(t.shape[1:]))
-        out = out.index_copy(0, torch.tensor(idx, dtype=torch.long), t)
-    return out
-
-
 def align_step(model: RadZ, batch: list[dict], pixels, reports: list[list[int]], anchors: dict,
                fs_by_mod: dict, sp, cfg: TrainConfig) -> dict:
     mc = model.cfg
     dec = model.decoder
     p = mc.image_tokens
-    tokens = vision_tokens(model, pixels)
+    tokens = vision_tokens(model.vision, pixels)
     emb = dec.tok.weight
     x, att, pool = image_batch_embeds(emb, tokens, [sp.modality[b["modality"]] for b in batch], sp)
     img, _, _, img_local = dec.features(x, att, pool)
