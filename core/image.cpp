@@ -549,10 +549,8 @@ void image_resize_area(const image_u8 & grey, int32_t out_w, int32_t out_h, std:
     }
 }
 
-bool image_preprocess(const uint8_t * bytes, size_t size, const image_limits & limits,
-                      int32_t out_w, int32_t out_h, std::vector<float> * pixels,
-                      image_header * header, std::string * err, std::string * err_code,
-                      double * ms_decode) {
+bool image_decode_grey(const uint8_t * bytes, size_t size, const image_limits & limits, image_u8 * grey,
+                       image_header * header, std::string * err, std::string * err_code, double * ms_decode) {
     const auto t0 = std::chrono::steady_clock::now();
     // image_decode probes first itself: the separate probe only when the caller wants the header.
     image_header hdr;
@@ -566,12 +564,21 @@ bool image_preprocess(const uint8_t * bytes, size_t size, const image_limits & l
     if (ms_decode) {
         *ms_decode = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
-    image_u8 grey;
-    image_to_grey(img, &grey);
-    img = image_u8();  // the decoded image is no longer needed: free it before resizing
-    image_resize_area(grey, out_w, out_h, pixels);
+    image_to_grey(img, grey);
     if (header) {
         *header = hdr;
     }
+    return true;
+}
+
+bool image_preprocess(const uint8_t * bytes, size_t size, const image_limits & limits,
+                      int32_t out_w, int32_t out_h, std::vector<float> * pixels,
+                      image_header * header, std::string * err, std::string * err_code,
+                      double * ms_decode) {
+    image_u8 grey;
+    if (!image_decode_grey(bytes, size, limits, &grey, header, err, err_code, ms_decode)) {
+        return false;
+    }
+    image_resize_area(grey, out_w, out_h, pixels);
     return true;
 }

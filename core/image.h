@@ -2,7 +2,8 @@
 // in wasm: limits checked from the header before any pixel buffer is allocated; PNG (8/16 bit,
 // grey, grey+alpha, RGB, RGBA, palette), JPEG (baseline, progressive) and BMP via stb_image;
 // 16-bit samples reduced to their high byte; grey as PIL's convert("L"); exact integer area
-// resize to 64x64; floats in [0, 1].
+// resize to the requested size (64x64 for every package's fixed view; a modality's input_size,
+// format version 3); floats in [0, 1].
 //
 // Error messages do not name the file (these functions see bytes only): callers prefix it,
 // e.g. "broken.png: " + err. err_code, when given, receives the results-schema error code:
@@ -66,6 +67,15 @@ void image_to_grey(const image_u8 & img, image_u8 * grey);
 // accumulators): out[i*out_w + j] = float(double(num[i][j]) / double(255 * W * H)), in [0, 1].
 // Works for up- and downscaling. Requires grey.channels == 1.
 void image_resize_area(const image_u8 & grey, int32_t out_w, int32_t out_h, std::vector<float> * out);
+
+// Section 2 up to the resize: image_decode, then image_to_grey (the decoded samples freed
+// before it returns). The pipeline keeps this grey image to make both of its views from it: the
+// fixed-size one of the modality head and the chosen modality's input (never one from the
+// other). header (optional) gets the original size and format; ms_decode (optional) the
+// milliseconds spent decoding.
+bool image_decode_grey(const uint8_t * bytes, size_t size, const image_limits & limits, image_u8 * grey,
+                       image_header * header, std::string * err, std::string * err_code = nullptr,
+                       double * ms_decode = nullptr);
 
 // The whole section 2: decode, grey, resize; the one preprocessing of every front end (the
 // pipeline, bench, the tests). pixels gets out_w*out_h floats (row-major); header (optional)

@@ -8,6 +8,10 @@
 
 static const char * k_manifest = "manifest.json";
 
+// modalities[].input_size (format version 3): the side of the square the vision graph sees.
+static const int64_t k_input_size_min = 16;
+static const int64_t k_input_size_max = 512;
+
 static bool path_rule_ok(const std::string & p, std::string * why) {
     if (p.empty())                          { *why = "empty path"; return false; }
     if (p[0] == '/')                        { *why = "leading '/'"; return false; }
@@ -122,9 +126,9 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
     if (format != "radz-model-package") return r.fail("format", "expected \"radz-model-package\", found \"" + format + "\"");
     int64_t version = -1;
     if (!r.get_int(doc, "", "format_version", &version)) return false;
-    if (version < 0 || version > 2) {
-        return r.fail("format_version", "expected 0, 1 or 2, found " + std::to_string(version) +
-                      " (this reader knows versions 0 to 2)");
+    if (version < 0 || version > 3) {
+        return r.fail("format_version", "expected 0, 1, 2 or 3, found " + std::to_string(version) +
+                      " (this reader knows versions 0 to 3)");
     }
     pkg->format_version = (int32_t) version;
 
@@ -255,6 +259,26 @@ static bool parse_fields(const std::string & text, radz_package * pkg, std::stri
         if (!r.get_string(m, w, "display", &pm.display)) return false;
         if (!get_enum(r, m, w, "task", { "multilabel", "multiclass" }, &pm.task)) return false;
         if (pm.id.empty()) return r.fail(w + ".id", "empty modality id");
+        // version 3: the vision graph's input size for this modality (section 2); absent: the
+        // image section's width x height
+        pm.input_width  = pkg->image.width;
+        pm.input_height = pkg->image.height;
+        const auto is = m.find("input_size");
+        if (is != m.end()) {
+            const std::string wi = w + ".input_size";
+            if (pkg->format_version < 3) {
+                return r.fail(wi, "needs format_version 3 or later, found " + std::to_string(pkg->format_version) +
+                              " (a reader of that version would feed this modality image.width x image.height pixels)");
+            }
+            int64_t size = 0;
+            if (!r.as_int(*is, wi, &size)) return false;
+            if (size < k_input_size_min || size > k_input_size_max) {
+                return r.fail(wi, "expected a side in pixels in " + std::to_string(k_input_size_min) + " .. " +
+                              std::to_string(k_input_size_max) + ", found " + std::to_string(size));
+            }
+            pm.input_size_declared = true;
+            pm.input_width = pm.input_height = (int32_t) size;
+        }
         for (const package_modality & o : pkg->modalities) {
             if (o.id == pm.id) return r.fail(w + ".id", "modality '" + pm.id + "' is declared twice");
         }
@@ -547,6 +571,14 @@ const package_modality * package_modality_find(const radz_package & pkg, const s
         if (m.id == id) return &m;
     }
     return nullptr;
+}
+
+bool package_input_size(const radz_package & pkg, const std::string & modality, int32_t * width, int32_t * height) {
+    const package_modality * m = package_modality_find(pkg, modality);
+    if (!m) return false;
+    *width  = m->input_width;
+    *height = m->input_height;
+    return true;
 }
 
 const package_file * package_file_find(const radz_package & pkg, const std::string & path) {

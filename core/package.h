@@ -57,6 +57,12 @@ struct package_modality {
     std::string id;       // "cxr", "mri", ...
     std::string display;  // "Chest X-ray"
     std::string task;     // "multilabel" or "multiclass"
+    // The vision graph's input for this modality (section 2): input_size x input_size pixels
+    // when the manifest declares `input_size` (format version 3, 16..512), else the image
+    // section's width x height (every modality of a version 0 to 2 package).
+    bool    input_size_declared = false;
+    int32_t input_width  = 64;
+    int32_t input_height = 64;
 };
 
 struct package_variant_info {
@@ -96,7 +102,7 @@ struct package_modality_head {
 struct radz_package {
     std::string dir;              // folder as given to package_load
     std::string manifest_sha256;  // of manifest.json's bytes
-    int32_t     format_version = 0;  // 0, 1 or 2
+    int32_t     format_version = 0;  // 0, 1, 2 or 3
     std::string name;
     std::string description;
     std::string recipe_json;      // the "recipe" object, serialised (shown by `radz info`)
@@ -115,8 +121,9 @@ struct radz_package {
     package_modality_head modality_head;  // version 2
 };
 
-// Parses and validates manifest.json text: format, format_version (0, 1 or 2; 2 adds the required `modality_head` key and the "modality" role; 1 adds the required
-// `evidence` key and the "evidence" role), every required key
+// Parses and validates manifest.json text: format, format_version (0 to 3; 3 adds the optional
+// `input_size` of each modality; 2 adds the required `modality_head` key and the "modality"
+// role; 1 adds the required `evidence` key and the "evidence" role), every required key
 // and its type, the path rule, roles, cross-references (every path named elsewhere is in files
 // with the right role), special tokens (ids in [0, vocab_size), K in 1..16, distinct, one per
 // modality), sequence.max_text_tokens == max_length - 1 - K, image settings this reader
@@ -138,6 +145,10 @@ const package_variant_info * package_variant(const radz_package & pkg, const std
 
 // The modality called id; nullptr if absent.
 const package_modality * package_modality_find(const radz_package & pkg, const std::string & id);
+
+// The vision graph's input size for a modality (section 2): its input_width x input_height;
+// false (w, h untouched) when the package has no such modality.
+bool package_input_size(const radz_package & pkg, const std::string & modality, int32_t * width, int32_t * height);
 
 // The files entry for path; nullptr if absent.
 const package_file * package_file_find(const radz_package & pkg, const std::string & path);

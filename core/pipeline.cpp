@@ -387,7 +387,9 @@ bool pipeline_image_features(pipeline & pl, const std::string & modality, const 
     if (!pipeline_check_modality(pl, modality, err)) {
         return false;
     }
-    const int64_t N = n, H = pl.pkg.image.height, W = pl.pkg.image.width;
+    int32_t in_w = 0, in_h = 0;
+    package_input_size(pl.pkg, modality, &in_w, &in_h);  // the modality was checked above
+    const int64_t N = n, H = in_h, W = in_w;
     const int64_t P = pl.pkg.dims.image_tokens, D = pl.pkg.dims.hidden_size;
     const int32_t K = package_k(pl.pkg);
     if (n < 1) {
@@ -713,9 +715,11 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
         return fail("limits", name + ": file is " + std::to_string(size) + " bytes, larger than the limit of " +
                                   std::to_string(lim.max_file_bytes));
     }
-    // Section 2's pixels: a DICOM frame through the rules of dicom.h, any other image through
-    // image_preprocess. The detector sees these pixels, after any photometric correction.
-    std::vector<float> pixels;
+    // Section 2's grey image: a DICOM frame through the rules of dicom.h, any other image through
+    // image_decode_grey. Both views are made from it: the fixed-size one (image.width x
+    // image.height) the detector sees, after any photometric correction, then the chosen
+    // modality's input (its input_size; the same pixels when that is the fixed size).
+    image_u8           grey;
     std::string        metadata_modality;
     double             t_dec = 0.0;  // decode: from the start to the end of decoding
     if (dicom_is_part10(bytes, size)) {
@@ -727,7 +731,6 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }
         out->dicom = results_dicom{dicom_trim(frame.modality), dicom_trim(frame.body_part)};
-        image_u8 grey;
         if (!dicom_frame_grey(frame, lim, &grey, nullptr, &e, &code)) {
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }
@@ -741,25 +744,22 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
                 return fail("model", name + ": " + e);
             }
         }
-        image_resize_area(grey, pl.pkg.image.width, pl.pkg.image.height, &pixels);
-        out->width  = grey.width;
-        out->height = grey.height;
     } else {
-        image_header hdr;
-        double       ms_decode = 0.0;
-        if (!image_preprocess(bytes, size, lim, pl.pkg.image.width, pl.pkg.image.height, &pixels, &hdr, &e, &code,
-                              &ms_decode)) {
+        double ms_decode = 0.0;
+        if (!image_decode_grey(bytes, size, lim, &grey, nullptr, &e, &code, &ms_decode)) {
             return fail(code.empty() ? "decode" : code, name + ": " + e);
         }
-        t_dec       = t_start + ms_decode;
-        out->width  = hdr.width;
-        out->height = hdr.height;
+        t_dec = t_start + ms_decode;
     }
+    out->width  = grey.width;
+    out->height = grey.height;
+    std::vector<float> view;  // the fixed-size view (section 11)
+    image_resize_area(grey, pl.pkg.image.width, pl.pkg.image.height, &view);
     const double t_pre = now_ms();
 
     // Which modality, and whether the image is one at all (section 11).
     std::vector<modality_detection> dets;
-    if (!pipeline_detect_modality(pl, pixels.data(), 1, &dets, &e)) {
+    if (!pipeline_detect_modality(pl, view.data(), 1, &dets, &e)) {
         return fail("inference", name + ": " + e);
     }
     const modality_detection det = dets.empty() ? modality_detection() : dets[0];
@@ -787,7 +787,19 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
     }
     out->findings.clear();
     double ms_vision = 0.0, ms_decoder = 0.0, t_inf = t_det;
+    double ms_input = 0.0;  // the chosen modality's own resize, part of preprocessing
     if (!det.rejected || pl.score_rejected) {
+        // The chosen modality's input, from the grey image (the view itself when the sizes agree).
+        int32_t in_w = 0, in_h = 0;
+        package_input_size(pl.pkg, ch.modality, &in_w, &in_h);
+        std::vector<float> input;
+        if (in_w != pl.pkg.image.width || in_h != pl.pkg.image.height) {
+            const double t0 = now_ms();
+            image_resize_area(grey, in_w, in_h, &input);
+            ms_input = now_ms() - t0;
+        }
+        grey = image_u8();  // no longer needed: free it before the graphs run
+        const std::vector<float> & pixels = input.empty() ? view : input;
         std::vector<float> feature;
         if (!pipeline_image_features(pl, ch.modality, pixels.data(), 1, &feature, &ms_vision, &ms_decoder, &e)) {
             return fail("inference", name + ": " + e);
@@ -807,7 +819,7 @@ bool pipeline_classify_bytes(pipeline & pl, const std::string & name, const uint
     const double    t_end = now_ms();
     results_timings t;
     t.decode          = t_dec - t_start;
-    t.preprocess      = t_pre - t_dec;
+    t.preprocess      = t_pre - t_dec + ms_input;
     t.detect          = t_det - t_pre;
     t.vision          = ms_vision;
     t.decoder         = ms_decoder;

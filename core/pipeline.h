@@ -88,8 +88,9 @@ bool pipeline_use_anchor_file(pipeline * pl, const std::string & path, std::stri
 bool pipeline_embed_ids(const pipeline & pl, const std::vector<int32_t> & ids, std::vector<float> * out,
                         std::string * err);
 
-// Image features of N preprocessed images (pixels: N * 64 * 64 floats, section 2) for one
-// modality: features gets N * E floats. Timings of the vision and decoder runs, when given.
+// Image features of N preprocessed images for one modality (pixels: N * S * S floats, section 2,
+// with S the modality's input size, package_input_size: 64 unless the package declares another):
+// features gets N * E floats. Timings of the vision and decoder runs, when given.
 bool pipeline_image_features(pipeline & pl, const std::string & modality, const float * pixels, int32_t n,
                              std::vector<float> * features, double * ms_vision, double * ms_decoder,
                              std::string * err);

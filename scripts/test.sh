@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every RadZ test:
-#   1. the quick model package (build/quick-package), built by the recipe if missing;
+#   1. the quick model package (build/quick-package) and the one with brain MRI at 128 px
+#      (build/quick-package-mri128, format version 3), built by the recipe if missing;
 #   2. the native build with AddressSanitizer + UBSan (build/);
 #   3. ctest: the C++ core tests, the runtime tests (pipeline, CLI), the tokenizer tests and the
 #      recipe's Python tests;
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 JOBS=${JOBS:-2}
 BUILD_DIR=${RADZ_BUILD_DIR:-build}
 PACKAGE=${RADZ_TEST_PACKAGE:-$PWD/build/quick-package}
+PACKAGE_MRI128=${RADZ_TEST_PACKAGE_MRI128:-$PWD/build/quick-package-mri128}
 log_dir=$BUILD_DIR/test-logs
 mkdir -p "$log_dir"
 rm -f "$log_dir/ctest.log"
@@ -58,9 +60,16 @@ build_package() {
         if [ ! -d "$PACKAGE-results" ]; then
             (cd scripts && /usr/bin/python3 -m radz.package_results --package "$PACKAGE") || return 1
         fi
+    else
+        scripts/build_package.sh --quick "$PACKAGE" || return 1
+    fi
+    # The quick package with brain MRI at 128 px (format version 3), for the page's test
+    # (scripts/test_web.sh); ctest's recipe_mri128 builds and checks its own copy.
+    if [ -f "$PACKAGE_MRI128/manifest.json" ]; then
+        echo "using $PACKAGE_MRI128"
         return 0
     fi
-    scripts/build_package.sh --quick "$PACKAGE"
+    scripts/build_package.sh --quick --mri-size 128 "$PACKAGE_MRI128"
 }
 
 configure_and_build() {

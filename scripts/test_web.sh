@@ -8,14 +8,19 @@
 #      all and it builds everything); / and runtime.json with COOP/COEP/CSP; samples on wasm and
 #      WebGPU vs the native CLI, a user finding, privacy, offline, progress, main thread,
 #      axe-core, keyboard, 375 px, screenshots;
-#   3. DICOM files dropped on the page (web/test/dicom_browser_test.mjs, issue 17).
+#   3. DICOM files dropped on the page (web/test/dicom_browser_test.mjs, issue 17);
+#   4. the page on the quick package with brain MRI at 128 px (format version 3, a modality's
+#      input_size; RADZ_TEST_PACKAGE_MRI128, default build/quick-package-mri128): its golden
+#      samples on wasm equal the native CLI's results (browser_test.mjs --only wasm).
 # Last line: "N passed, N failed" (ctest's tests plus the browser checks).
 #
 #   scripts/test_web.sh
 #
 # Environment: RADZ_WEB_BUILD_DIR (the one web build folder, default build-wasm: defined in
 # scripts/lib/web_build_dir.cjs; shared with scripts/test_wasm.sh), RADZ_BUILD_DIR (native build holding the radz CLI, default build),
-# RADZ_TEST_PACKAGE (default build/quick-package), RADZ_WEB_SKIP_CTEST=1 (browser checks only),
+# RADZ_TEST_PACKAGE (default build/quick-package), RADZ_TEST_PACKAGE_MRI128 (default
+# build/quick-package-mri128: scripts/build_package.sh --quick --mri-size 128 build/quick-package-mri128),
+# RADZ_WEB_SKIP_CTEST=1 (browser checks only),
 # JOBS (default 2).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +28,7 @@ cd "$(dirname "$0")/.."
 WEB_DIR=$(node scripts/lib/web_build_dir.cjs) || exit 2
 NATIVE_DIR=${RADZ_BUILD_DIR:-build}
 PACKAGE=${RADZ_TEST_PACKAGE:-$PWD/build/quick-package}
+PACKAGE_MRI128=${RADZ_TEST_PACKAGE_MRI128:-$PWD/build/quick-package-mri128}
 OUT=$WEB_DIR/test-web
 JOBS=${JOBS:-2}
 mkdir -p "$OUT"
@@ -83,6 +89,23 @@ else
         n_fail=$((n_fail + BASH_REMATCH[2]))
     else
         n_fail=$((n_fail + 1))
+    fi
+    # A package whose brain MRI input is 128 px (format version 3): the page runs the vision
+    # graph on the modality's own input size as the CLI does (the same answers, 1e-4).
+    if [ ! -f "$PACKAGE_MRI128/manifest.json" ]; then
+        echo "FAIL  no model package at $PACKAGE_MRI128 (scripts/build_package.sh --quick --mri-size 128 $PACKAGE_MRI128)"
+        n_fail=$((n_fail + 1))
+    else
+        mkdir -p "$OUT/mri128"
+        node web/test/browser_test.mjs --only wasm --model "$PACKAGE_MRI128" --radz "$RADZ" --out "$OUT/mri128" 2>&1 \
+            | tee "$OUT/mri128/browser.log"
+        line=$(tail -1 "$OUT/mri128/browser.log")
+        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+            n_pass=$((n_pass + BASH_REMATCH[1]))
+            n_fail=$((n_fail + BASH_REMATCH[2]))
+        else
+            n_fail=$((n_fail + 1))
+        fi
     fi
 fi
 

@@ -9,6 +9,9 @@ if (NOT EMSCRIPTEN)
     add_test(NAME recipe_youden COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_youden.py)
     # the recipe levers and ablation baselines (radz.ablate, vqa, clip, VisionCnn): small tensors, hand values
     add_test(NAME recipe_ablate COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_ablate.py)
-    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden recipe_ablate PROPERTIES TIMEOUT 300)
+    # per-modality input sizes (format version 3): block-mean pooling, ONNX with dynamic H and W at 64
+    # and 128, batches of two sizes, augment
+    add_test(NAME recipe_input_size COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_input_size.py)
+    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden recipe_ablate recipe_input_size PROPERTIES TIMEOUT 300)
     set_tests_properties(recipe_splits PROPERTIES TIMEOUT 600)
 endif()

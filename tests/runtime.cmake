@@ -58,6 +58,19 @@ if (NOT EMSCRIPTEN AND TARGET radz_native AND TARGET radz)
                      ${RADZ_TEST_PACKAGE}-results ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_work)
     set_tests_properties(test_recipe_results PROPERTIES TIMEOUT 1200)
 
+    # The same two on the quick package with brain MRI at 128 px (format version 3; built by
+    # recipe_mri128, tests/recipe.cmake): the pipeline against its PyTorch goldens (MRI pixels at
+    # 128, the detector on the 64 px view), and radz eval against the recipe's own results.
+    set(RADZ_TEST_PACKAGE_MRI128 ${CMAKE_BINARY_DIR}/quick-package-mri128)
+    add_test(NAME test_pipeline_mri128 COMMAND test_pipeline)
+    set_tests_properties(test_pipeline_mri128 PROPERTIES TIMEOUT 900
+                         ENVIRONMENT "RADZ_TEST_PACKAGE_DIR=${RADZ_TEST_PACKAGE_MRI128}"
+                         FIXTURES_REQUIRED quick_package_mri128)
+    add_test(NAME test_recipe_results_mri128
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_recipe_results.sh $<TARGET_FILE:radz> ${RADZ_TEST_PACKAGE_MRI128}
+                     ${RADZ_TEST_PACKAGE_MRI128}-results ${RADZ_TEST_DATA} ${CMAKE_CURRENT_BINARY_DIR}/test_recipe_results_mri128_work)
+    set_tests_properties(test_recipe_results_mri128 PROPERTIES TIMEOUT 1800 FIXTURES_REQUIRED quick_package_mri128)
+
     # radz eval on labels files as they come (CRLF/BOM/';'/tab, ChestX-ray14 Data_Entry,
     # CheXpert / MIMIC-CXR with uncertain-label policies) against the project's format, and the
     # --csv outputs read back (tests/data/labels/, docs/labels.md).

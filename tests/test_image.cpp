@@ -2,6 +2,7 @@
 
 #include "file_io.h"
 #include "image.h"
+#include "package.h"
 
 #include <nlohmann/json.hpp>
 
@@ -148,6 +149,80 @@ TEST_CASE("area resize, hand-computed") {
     for (float v : out) {
         REQUIRE(v == 1.0f);
     }
+}
+
+TEST_CASE("area resize to a modality's input size (128), hand-computed") {
+    // A 224 px MRI slice to 128 (format version 3, modalities[].input_size): W = 224, w = 128.
+    // Output column j spans [224 j, 224 j + 224), source column k spans [128 k, 128 k + 128):
+    //   j = 0:   k = 0 overlaps 128, k = 1 overlaps 96                  -> ox[0]   = {128, 96}
+    //   j = 1:   k = 1 overlaps 32, k = 2 128, k = 3 64                 -> ox[1]   = {32, 128, 64}
+    //   j = 127: span [28448, 28672): k = 222 overlaps 96, k = 223 128  -> ox[127] = {96, 128}
+    // One source row (H = 1) to 128 rows: every output row overlaps it by 1. L[k] = k.
+    image_u8 g;
+    g.width = 224; g.height = 1; g.channels = 1;
+    g.data.resize(224);
+    for (int k = 0; k < 224; k++) g.data[k] = (uint8_t) k;
+    std::vector<float> out;
+    image_resize_area(g, 128, 128, &out);
+    REQUIRE(out.size() == 128 * 128);
+    const double den = 255.0 * 224 * 1;  // 57120
+    for (int i : { 0, 77, 127 }) {
+        CHECK(out[i * 128 + 0] == (float) ((128 * 0 + 96 * 1) / den));             // 96 / 57120
+        CHECK(out[i * 128 + 1] == (float) ((32 * 1 + 128 * 2 + 64 * 3) / den));    // 480 / 57120
+        CHECK(out[i * 128 + 127] == (float) ((96 * 222 + 128 * 223) / den));       // 49856 / 57120
+    }
+
+    // 2x2 grey to 128x128: each source pixel covers a 64x64 block exactly (den = 255 * 2 * 2,
+    // num = 2 * 2 * L: the value itself).
+    g.width = 2; g.height = 2;
+    g.data = { 10, 200, 0, 255 };
+    image_resize_area(g, 128, 128, &out);
+    REQUIRE(out.size() == 128 * 128);
+    CHECK(out[0] == (float) (40.0 / 1020.0));
+    CHECK(out[63 * 128 + 63] == (float) (40.0 / 1020.0));
+    CHECK(out[64] == (float) (800.0 / 1020.0));
+    CHECK(out[64 * 128] == 0.0f);
+    CHECK(out[127 * 128 + 127] == 1.0f);
+
+    // 192 -> 128 (ratio 3:2) on an image whose row y is the constant y. Every output column's
+    // weights ox[j][k] sum to W = 192 (its span), so num[i][j] = 192 * sum_y oy[i][y] * y.
+    g.width = 192; g.height = 192;
+    g.data.resize(192 * 192);
+    for (int y = 0; y < 192; y++) {
+        for (int k = 0; k < 192; k++) g.data[y * 192 + k] = (uint8_t) y;
+    }
+    image_resize_area(g, 128, 128, &out);
+    // H = 192, h = 128: output row i spans [192 i, 192 i + 192), source row y [128 y, 128 y + 128).
+    // i = 0: y = 0 overlaps 128, y = 1 overlaps 64 -> sum = 64; den = 255 * 192 * 192.
+    CHECK(out[0] == (float) (192.0 * 64.0 / (255.0 * 192 * 192)));
+    CHECK(out[5] == (float) (192.0 * 64.0 / (255.0 * 192 * 192)));
+    // i = 1: span [192, 384): y = 1 overlaps 64, y = 2 overlaps 128 -> 64 * 1 + 128 * 2 = 320
+    CHECK(out[128 + 9] == (float) (192.0 * 320.0 / (255.0 * 192 * 192)));
+}
+
+TEST_CASE("image_decode_grey then two resizes: the fixed view and a modality's input from one grey image") {
+    const std::vector<uint8_t> bytes = read_image("one_pixel.png");
+    image_u8     grey;
+    image_header hdr;
+    std::string  err;
+    double       ms = -1.0;
+    REQUIRE(image_decode_grey(bytes.data(), bytes.size(), image_limits(), &grey, &hdr, &err, nullptr, &ms));
+    CHECK(ms >= 0.0);
+    CHECK(hdr.width == 1);
+    CHECK(grey.channels == 1);
+    std::vector<float> view, input, direct;
+    image_resize_area(grey, 64, 64, &view);
+    image_resize_area(grey, 128, 128, &input);
+    REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), 128, 128, &direct, nullptr, &err));
+    CHECK(view.size() == 64 * 64);
+    CHECK(input == direct);
+    for (float v : input) {
+        REQUIRE(v == (float) (200.0 / 255.0));
+    }
+    std::string code;
+    CHECK(!image_decode_grey(nullptr, 0, image_limits(), &grey, nullptr, &err, &code));
+    CHECK(err == "empty file");
+    CHECK(code == "decode");
 }
 
 TEST_CASE("bad inputs are refused with the reason") {
@@ -325,6 +400,11 @@ TEST_CASE("golden pixels of the package agree with the recipe") {
         return;
     }
     const nlohmann::json golden = nlohmann::json::parse(text);
+    // The pixels are at each modality's input size (64 x 64 unless a format 3 package declares another).
+    std::string  manifest;
+    radz_package pkg;
+    REQUIRE(file_read_text(dir + "/manifest.json", &manifest, 1 << 24, &err));
+    REQUIRE(package_parse_manifest(manifest, &pkg, &err));
     int n = 0;
     for (const auto & im : golden["images"]) {
         const std::string file = im["file"];
@@ -333,7 +413,9 @@ TEST_CASE("golden pixels of the package agree with the recipe") {
         REQUIRE(file_read_bytes(dir + "/golden/" + file, &bytes, 1 << 28, &err));
         std::vector<float> px;
         image_header hdr;
-        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), 64, 64, &px, &hdr, &err));
+        int32_t w = 0, h = 0;
+        REQUIRE(package_input_size(pkg, im["modality"].get<std::string>(), &w, &h));
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), w, h, &px, &hdr, &err));
         const std::vector<double> want = im["pixels"].get<std::vector<double>>();
         REQUIRE(want.size() == px.size());
         double max_d = 0.0;

@@ -175,8 +175,10 @@ TEST_CASE("files: missing, size and sha256 mismatches name the file") {
 
 TEST_CASE("format, version and required keys") {
     fake_package fp;
-    fp.manifest["format_version"] = 3;
-    CHECK(fp.load_error() == "manifest.json: format_version: expected 0, 1 or 2, found 3 (this reader knows versions 0 to 2)");
+    fp.manifest["format_version"] = 4;
+    CHECK(fp.load_error() == "manifest.json: format_version: expected 0, 1, 2 or 3, found 4 (this reader knows versions 0 to 3)");
+    fp.manifest["format_version"] = -1;
+    CHECK(fp.load_error() == "manifest.json: format_version: expected 0, 1, 2 or 3, found -1 (this reader knows versions 0 to 3)");
     fp.manifest["format_version"] = 0;
     fp.manifest["format"] = "something-else";
     CHECK(fp.load_error() == "manifest.json: format: expected \"radz-model-package\", found \"something-else\"");
@@ -376,4 +378,103 @@ TEST_CASE("format version 2: the modality head is required, with its role, class
     fp.manifest["modality_head"] = h;
     fp.manifest["modality_head"]["graph"] = "README.md";
     CHECK(fp.load_error() == "manifest.json: modality_head.graph: 'README.md' has role \"doc\" in files, expected \"modality\"");
+}
+
+// A version 2 fake package (evidence and modality head) with format_version set to `version`.
+static void make_version(fake_package & fp, int version) {
+    fp.add_file("evidence.json", "evidence", std::string("{}"));
+    fp.add_file("modality.onnx", "modality", std::string("modality graph"));
+    fp.manifest["format_version"] = version;
+    fp.manifest["evidence"]       = { { "file", "evidence.json" } };
+    fp.manifest["modality_head"]  = { { "graph", "modality.onnx" }, { "classes", { "cxr", "mri", "other" } },
+                                      { "view", 64 }, { "p_other_max", 0.5 }, { "distance_max", 97.5 },
+                                      { "min_contrast", 0.01 }, { "strong_disagreement", 0.9 } };
+}
+
+TEST_CASE("format version 3: a modality may declare its input size, absent the image section's") {
+    fake_package fp;
+    make_version(fp, 3);
+    fp.manifest["modalities"][1]["input_size"] = 128;
+    radz_package pkg;
+    std::string  err;
+    fp.write_manifest();
+    REQUIRE(package_load(fp.dir, &pkg, &err));
+    CHECK(pkg.format_version == 3);
+    const package_modality * cxr = package_modality_find(pkg, "cxr");
+    const package_modality * mri = package_modality_find(pkg, "mri");
+    REQUIRE(cxr);
+    REQUIRE(mri);
+    CHECK(!cxr->input_size_declared);
+    CHECK(cxr->input_width == 64);
+    CHECK(cxr->input_height == 64);
+    CHECK(mri->input_size_declared);
+    CHECK(mri->input_width == 128);
+    CHECK(mri->input_height == 128);
+    int32_t w = 0, h = 0;
+    CHECK(package_input_size(pkg, "mri", &w, &h));
+    CHECK((w == 128 && h == 128));
+    CHECK(package_input_size(pkg, "cxr", &w, &h));
+    CHECK((w == 64 && h == 64));
+    w = h = -1;
+    CHECK(!package_input_size(pkg, "ct", &w, &h));
+    CHECK((w == -1 && h == -1));
+    // the fixed view stays the image section's: the modality head sees 64 x 64 whatever the inputs
+    CHECK(pkg.modality_head.view == 64);
+
+    // the range ends
+    fp.manifest["modalities"][1]["input_size"] = 16;
+    CHECK(fp.load_error() == "");
+    fp.manifest["modalities"][1]["input_size"] = 512;
+    CHECK(fp.load_error() == "");
+    fp.manifest["modalities"][0]["input_size"] = 64;  // declared and equal to the image section's: allowed
+    CHECK(fp.load_error() == "");
+    fp.manifest["modalities"][0].erase("input_size");
+}
+
+TEST_CASE("format version 3: a bad input_size is refused with the field, expected and found") {
+    fake_package fp;
+    make_version(fp, 3);
+    auto err_for = [&](const ojson & v) {
+        fp.manifest["modalities"][1]["input_size"] = v;
+        return fp.load_error();
+    };
+    CHECK(err_for(15) == "manifest.json: modalities[1].input_size: expected a side in pixels in 16 .. 512, found 15");
+    CHECK(err_for(513) == "manifest.json: modalities[1].input_size: expected a side in pixels in 16 .. 512, found 513");
+    CHECK(err_for(0) == "manifest.json: modalities[1].input_size: expected a side in pixels in 16 .. 512, found 0");
+    CHECK(err_for(-128) == "manifest.json: modalities[1].input_size: expected a side in pixels in 16 .. 512, found -128");
+    CHECK(err_for(128.5) == "manifest.json: modalities[1].input_size: expected an integer, found 128.5");
+    CHECK(err_for("128") == "manifest.json: modalities[1].input_size: expected an integer, found \"128\"");
+    CHECK(err_for(nullptr) == "manifest.json: modalities[1].input_size: expected an integer, found null");
+    // one size per modality: a list of sizes is not one
+    CHECK(err_for(ojson::array({ 128, 224 })) == "manifest.json: modalities[1].input_size: expected an integer, found an array");
+    CHECK(err_for(ojson::object({ { "width", 128 }, { "height", 128 } })) ==
+          "manifest.json: modalities[1].input_size: expected an integer, found an object");
+    CHECK(err_for(128) == "");
+
+    // Before version 3 the key is refused rather than ignored: a reader of that version would
+    // feed the modality image.width x image.height pixels.
+    for (int version : { 0, 1, 2 }) {
+        fake_package old;
+        if (version >= 1) make_version(old, version);
+        old.manifest["modalities"][1]["input_size"] = 128;
+        CHECK(old.load_error() == "manifest.json: modalities[1].input_size: needs format_version 3 or later, found " +
+                                      std::to_string(version) +
+                                      " (a reader of that version would feed this modality image.width x image.height pixels)");
+    }
+}
+
+TEST_CASE("format versions 0 to 2: every modality's input is the image section's size") {
+    for (int version : { 0, 1, 2 }) {
+        fake_package fp;
+        if (version >= 1) make_version(fp, version);
+        fp.write_manifest();
+        radz_package pkg;
+        std::string  err;
+        REQUIRE(package_load(fp.dir, &pkg, &err));
+        for (const package_modality & m : pkg.modalities) {
+            CHECK(!m.input_size_declared);
+            CHECK(m.input_width == 64);
+            CHECK(m.input_height == 64);
+        }
+    }
 }

@@ -1,5 +1,7 @@
 // The pipeline end to end through the real ONNX Runtime backend (CPU provider) on a model
-// package (RADZ_TEST_PACKAGE, the recipe's quick package by default), against the package's
+// package (RADZ_TEST_PACKAGE, the recipe's quick package by default; the environment variable
+// RADZ_TEST_PACKAGE_DIR, when set, names another: tests/runtime.cmake runs it on the quick package
+// with brain MRI at 128 px too), against the package's
 // golden/golden.json written by PyTorch: pixels, token ids, anchor features, image features and
 // probabilities within the tolerances of docs/model-package.md section 9; batch vs single;
 // quantized variants at task level; bad inputs.
@@ -17,6 +19,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
@@ -28,7 +31,12 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::string k_pkg_dir = RADZ_TEST_PACKAGE;
+std::string test_package_dir() {
+    const char * dir = std::getenv("RADZ_TEST_PACKAGE_DIR");
+    return dir && *dir ? std::string(dir) : std::string(RADZ_TEST_PACKAGE);
+}
+
+const std::string k_pkg_dir = test_package_dir();
 
 // One backend and one opened pipeline per variant for the whole test run.
 struct fixture {
@@ -131,10 +139,15 @@ TEST_CASE("golden images: pixels, image features and probabilities match PyTorch
         INFO("golden image " << file);
         const auto bytes = golden_bytes(file);
 
+        // The pixels at the modality's input size (section 2; 64 x 64 unless the package declares
+        // its input_size), as golden.json has them.
         std::vector<float> pixels;
         std::string        err;
         image_limits       lim;
-        REQUIRE(image_preprocess(bytes.data(), bytes.size(), lim, 64, 64, &pixels, nullptr, &err));
+        int32_t            in_w = 0, in_h = 0;
+        REQUIRE(package_input_size(pl.pkg, g.at("modality"), &in_w, &in_h));
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), lim, in_w, in_h, &pixels, nullptr, &err));
+        REQUIRE(floats(g.at("pixels")).size() == (size_t) in_w * in_h);
         const double dpix = max_abs_diff(pixels, floats(g.at("pixels")));
         CHECK(dpix <= (is_jpeg(file) ? tol("pixels_jpeg") : tol("pixels_png")));
 
@@ -171,6 +184,45 @@ TEST_CASE("golden images: pixels, image features and probabilities match PyTorch
             CHECK(std::fabs(r.findings[i].cosine - rf.at("cosine").get<double>()) <= tol_feat);
             CHECK(r.findings[i].calibrated == rf.at("calibrated").get<bool>());
         }
+    }
+}
+
+TEST_CASE("the detector sees the fixed 64 px view, the vision graph the chosen modality's input") {
+    pipeline &   pl = fp32();
+    if (!pl.modality_graph) {
+        SUCCEED("a package of format version 0 or 1: no modality head");
+        return;
+    }
+    for (const auto & g : fx().golden.at("images")) {
+        const std::string file = g.at("file");
+        INFO("golden image " << file);
+        const auto         bytes = golden_bytes(file);
+        std::string        err;
+        std::vector<float> view;
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), pl.pkg.image.width, pl.pkg.image.height, &view,
+                                 nullptr, &err));
+        std::vector<modality_detection> det;
+        REQUIRE(pipeline_detect_modality(pl, view.data(), 1, &det, &err));
+        REQUIRE(det.size() == 1);
+        // Auto-detected: the detection is the view's, bit for bit, whatever the input sizes.
+        results_image r;
+        pl.score_rejected = true;
+        REQUIRE(pipeline_classify_bytes(pl, file, bytes.data(), bytes.size(), "auto", true, &r));
+        pl.score_rejected = false;
+        REQUIRE(r.detection.has_value());
+        CHECK(r.detection->distance == det[0].distance);
+        CHECK(r.detection->contrast == det[0].contrast);
+        REQUIRE(r.detection->probabilities.size() == det[0].probabilities.size());
+        for (size_t i = 0; i < det[0].probabilities.size(); ++i) {
+            CHECK(r.detection->probabilities[i].second == det[0].probabilities[i]);
+        }
+        // The scored modality's features are those of its own input size.
+        int32_t in_w = 0, in_h = 0;
+        REQUIRE(package_input_size(pl.pkg, r.modality, &in_w, &in_h));
+        std::vector<float> input, feat;
+        REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), in_w, in_h, &input, nullptr, &err));
+        REQUIRE(pipeline_image_features(pl, r.modality, input.data(), 1, &feat, nullptr, nullptr, &err));
+        CHECK(max_abs_diff(r.feature, feat) == 0.0);
     }
 }
 
@@ -234,10 +286,15 @@ TEST_CASE("a batch gives the same features as one at a time") {
     const auto & gi = fx().golden.at("images");
     std::string  err;
     for (const char * modality : {"cxr", "mri"}) {
+        // Every golden image at this modality's input size.
+        int32_t in_w = 0, in_h = 0;
+        REQUIRE(package_input_size(pl.pkg, modality, &in_w, &in_h));
         std::vector<float> pixels;
         int32_t            n = 0;
         for (const auto & g : gi) {
-            const auto p = floats(g.at("pixels"));
+            const auto         bytes = golden_bytes(g.at("file"));
+            std::vector<float> p;
+            REQUIRE(image_preprocess(bytes.data(), bytes.size(), image_limits(), in_w, in_h, &p, nullptr, &err));
             pixels.insert(pixels.end(), p.begin(), p.end());
             ++n;
         }
@@ -247,7 +304,8 @@ TEST_CASE("a batch gives the same features as one at a time") {
         REQUIRE(batch.size() == n * E);
         for (int32_t i = 0; i < n; ++i) {
             std::vector<float> one;
-            REQUIRE(pipeline_image_features(pl, modality, pixels.data() + i * 64 * 64, 1, &one, nullptr, nullptr, &err));
+            REQUIRE(pipeline_image_features(pl, modality, pixels.data() + (size_t) i * in_w * in_h, 1, &one, nullptr, nullptr,
+                                            &err));
             CHECK(max_abs_diff(one, std::vector<float>(batch.begin() + i * E, batch.begin() + (i + 1) * E)) <= 1e-5);
         }
     }

@@ -1,6 +1,6 @@
 """Tests of the recipe (scripts/radz) on a freshly built quick package.
 
-    /usr/bin/python3 tests/test_recipe.py [--package DIR] [--reuse]
+    /usr/bin/python3 tests/test_recipe.py [--package DIR] [--reuse] [--mri-size 128]
 
 Builds the quick package into DIR (default build/quick-package; work files in DIR-work/) unless
 --reuse is given and it exists, then checks: the export equivalence report, the manifest against
@@ -9,6 +9,11 @@ the preprocessing of PNGs against hand-computed values, that training is determi
 machine (a second training run, and one resumed from a checkpoint, give the same weights sha256)
 and that the package's golden outputs equal the committed ones,
 tests/data/quick_golden_outputs.json, within GOLDEN_TOL. Prints `N passed, N failed`.
+
+--mri-size S builds the quick package with brain MRI at S px (radz.build --mri-size: format
+version 3, modalities[mri].input_size = S; default DIR build/quick-package-mriS) and checks the
+same, with the MRI pixels at S (golden, hand values) and its own committed golden outputs,
+tests/data/quick_mriS_golden_outputs.json.
 
 Why outputs within a tolerance and not a weights hash: OpenBLAS and PyTorch pick their kernels per
 CPU (and per thread count), so the same seed gives other weights, bit for bit, on another x86-64
@@ -38,6 +43,7 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 from radz import bpe  # noqa: E402
 from radz.preprocess import preprocess_file, PreprocessError  # noqa: E402
 
+
 ROLES = {"tokenizer", "vision", "decoder", "embeddings", "anchors", "reference", "golden", "doc", "evidence", "modality"}
 
 
@@ -47,11 +53,20 @@ def sha256(path: str) -> str:
 
 
 class Ctx:
-    def __init__(self, package: str):
+    def __init__(self, package: str, mri_size: int = 64):
         self.package = package
         self.work = package.rstrip("/") + "-work"
+        self.mri_size = mri_size
         with open(os.path.join(package, "manifest.json")) as f:
             self.manifest = json.load(f)
+
+    def input_size(self, modality: str) -> int:
+        """The modality's vision input side as the manifest declares it (docs/model-package.md section 2)."""
+        m = next(x for x in self.manifest["modalities"] if x["id"] == modality)
+        return m.get("input_size", self.manifest["image"]["width"])
+
+    def train_args(self) -> list[str]:
+        return ["--quick"] + (["--mri-size", str(self.mri_size)] if self.mri_size != 64 else [])
 
 
 def test_check_export_report(c: Ctx):
@@ -62,13 +77,21 @@ def test_check_export_report(c: Ctx):
     assert rep["max_abs_diff"] <= 1e-4, rep["max_abs_diff"]
     names = " ".join(x["case"] for x in rep["cases"])
     assert "mri" in names and "cxr" in names and "texts" in names and "DKAM" in names
+    # The vision graph compared at every input size the package uses, and at the fixed 64.
+    for size in {64, c.mri_size}:
+        assert f"vision {size}x{size}" in names, (size, names)
+    assert f"vision mri {c.mri_size}x{c.mri_size}" in names, names
     for v in ("int8", "int4"):
         assert v in rep["quantized"], f"no task-level check of {v}"
 
 
 def test_manifest_files(c: Ctx):
     m = c.manifest
-    assert m["format"] == "radz-model-package" and m["format_version"] == 2
+    # Format version 3 only when a modality's input size is not 64 (docs/model-package.md, Versioning).
+    assert m["format"] == "radz-model-package" and m["format_version"] == (2 if c.mri_size == 64 else 3)
+    sizes = {x["id"]: x.get("input_size") for x in m["modalities"]}
+    assert sizes == {"cxr": None, "mri": None if c.mri_size == 64 else c.mri_size}, sizes
+    assert m["recipe"]["config"]["input_sizes"] == ({} if c.mri_size == 64 else {"mri": c.mri_size})
     listed = set()
     for f in m["files"]:
         p = f["path"]
@@ -226,6 +249,19 @@ def test_preprocess_hand_values(c: Ctx):
         _write_png(p, g, "L")
         x = preprocess_file(p)
         assert x[0, 0] == np.float32(151 / 510) and x[5, 1] == np.float32(255 / 510) and x[6, 1] == 0.0
+        # At a modality's input size of 128 (format version 3): the 2x2 RGB image gives 64x64 blocks.
+        x = preprocess_file(os.path.join(d, "rgb.png"), 128)
+        assert x.shape == (128, 128) and x[0, 0] == np.float32(124 / 255) and x[63, 63] == np.float32(124 / 255)
+        assert x[0, 64] == np.float32(1.0) and x[64, 0] == np.float32(0.0) and x[127, 127] == np.float32(2 / 255)
+        # A 224 x 1 row L[k] = k to 128 x 128 (tests/test_image.cpp has the same values): ox[0] = {128, 96},
+        # ox[1] = {32, 128, 64}, ox[127] = {96, 128} over k = 222, 223; den = 255 * 224.
+        p = os.path.join(d, "row224.png")
+        _write_png(p, np.arange(224, dtype=np.uint8)[None, :], "L")
+        x = preprocess_file(p, 128)
+        assert x.shape == (128, 128)
+        for i in (0, 77, 127):
+            assert x[i, 0] == np.float32(96 / 57120) and x[i, 1] == np.float32(480 / 57120), (i, x[i, :2])
+            assert x[i, 127] == np.float32(49856 / 57120), (i, x[i, 127])
         # 16-bit grey: the high byte.
         p = os.path.join(d, "g16.png")
         Image.fromarray(np.full((64, 64), 0x12FF, np.uint16)).save(p)
@@ -253,14 +289,22 @@ def test_golden(c: Ctx):
     assert mods == {"cxr", "mri"}
     for im in gold["images"]:
         assert "golden/" + im["file"] in files
-        px = preprocess_file(os.path.join(c.package, "golden", im["file"]))
+        size = c.input_size(im["modality"])   # the pixels at the modality's input size
+        px = preprocess_file(os.path.join(c.package, "golden", im["file"]), size)
+        assert len(im["pixels"]) == size * size, (im["file"], len(im["pixels"]), size)
         assert np.array_equal(np.array(im["pixels"], dtype=np.float32), px.reshape(-1)), im["file"]
     lengths = [len(t["token_ids"]) for t in gold["texts"]]
     assert min(lengths) == 1 and any(t["truncated"] for t in gold["texts"])
     assert gold["results"]["schema"] == "radz-results" and len(gold["results"]["images"]) == len(gold["images"])
 
 
-GOLDEN_OUTPUTS = os.path.join(REPO, "tests", "data", "quick_golden_outputs.json")
+def golden_outputs_path(mri_size: int) -> str:
+    """The committed golden outputs of the quick package (brain MRI at mri_size px)."""
+    name = "quick_golden_outputs.json" if mri_size == 64 else f"quick_mri{mri_size}_golden_outputs.json"
+    return os.path.join(REPO, "tests", "data", name)
+
+
+GOLDEN_OUTPUTS = golden_outputs_path(64)
 
 # How far the quick package's golden outputs may be from the committed ones: the finding
 # cosines (image feature . anchor, the model's raw output, before calibration) and the
@@ -286,12 +330,14 @@ def golden_outputs(c: Ctx) -> dict:
                        "cosine": {f["id"]: f["cosine"] for f in im["findings"]},
                        "probability": {f["id"]: f["probability"] for f in im["findings"]}})
     return {"format": "radz-quick-golden-outputs",
-            "made_by": "/usr/bin/python3 tests/test_recipe.py --reuse --write-golden-outputs",
+            "made_by": "/usr/bin/python3 tests/test_recipe.py --reuse --write-golden-outputs"
+                       + ("" if c.mri_size == 64 else f" --mri-size {c.mri_size}"),
             "weights_sha256": c.manifest["recipe"]["weights_sha256"],
             "images": images}
 
 
 def test_golden_outputs_match_committed(c: Ctx):
+    GOLDEN_OUTPUTS = golden_outputs_path(c.mri_size)
     with open(GOLDEN_OUTPUTS) as f:
         want = json.load(f)
     got = golden_outputs(c)
@@ -322,7 +368,7 @@ def test_second_run_same_weights(c: Ctx):
     assert c.manifest["recipe"]["weights_sha256"] == first
     with tempfile.TemporaryDirectory() as d:
         t = os.path.join(d, "train")
-        r = subprocess.run(["/usr/bin/python3", "-m", "radz.train", "--quick", "--out", t],
+        r = subprocess.run(["/usr/bin/python3", "-m", "radz.train", *c.train_args(), "--out", t],
                            cwd=os.path.join(REPO, "scripts"), capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-2000:]
         with open(os.path.join(t, "weights.sha256")) as f:
@@ -342,7 +388,7 @@ def test_resume_same_weights(c: Ctx):
             os.remove(os.path.join(t, "checkpoints", n))
         os.remove(os.path.join(t, "model.pt"))
         os.remove(os.path.join(t, "weights.sha256"))
-        r = subprocess.run(["/usr/bin/python3", "-m", "radz.train", "--quick", "--out", t, "--resume"],
+        r = subprocess.run(["/usr/bin/python3", "-m", "radz.train", *c.train_args(), "--out", t, "--resume"],
                            cwd=os.path.join(REPO, "scripts"), capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-2000:]
         with open(os.path.join(t, "weights.sha256")) as f:
@@ -357,25 +403,31 @@ TESTS = [test_check_export_report, test_manifest_files, test_evidence, test_mani
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--package", default=os.path.join(REPO, "build", "quick-package"))
+    ap.add_argument("--package", default=None, help="default build/quick-package (build/quick-package-mriS with "
+                    "--mri-size S)")
     ap.add_argument("--reuse", action="store_true", help="use an existing package instead of building it")
+    ap.add_argument("--mri-size", type=int, default=64, help="brain MRI input size of the quick package (default 64)")
     ap.add_argument("--write-golden-outputs", action="store_true",
-                    help=f"write the package's golden outputs to {os.path.relpath(GOLDEN_OUTPUTS, REPO)} and stop")
+                    help=f"write the package's golden outputs to {os.path.relpath(GOLDEN_OUTPUTS, REPO)} "
+                         "(quick_mriS_golden_outputs.json with --mri-size S) and stop")
     args = ap.parse_args()
-    package = os.path.abspath(args.package)
+    package = os.path.abspath(args.package or os.path.join(
+        REPO, "build", "quick-package" if args.mri_size == 64 else f"quick-package-mri{args.mri_size}"))
+    build_args = ["--quick"] + (["--mri-size", str(args.mri_size)] if args.mri_size != 64 else [])
     if not (args.reuse and os.path.exists(os.path.join(package, "manifest.json"))):
-        r = subprocess.run(["/usr/bin/python3", "-m", "radz.build", "--quick", "--out", package],
+        r = subprocess.run(["/usr/bin/python3", "-m", "radz.build", *build_args, "--out", package],
                            cwd=os.path.join(REPO, "scripts"))
         if r.returncode != 0:
             print("quick package build failed")
             print("0 passed, 1 failed")
             return 1
-    c = Ctx(package)
+    c = Ctx(package, args.mri_size)
     if args.write_golden_outputs:
-        with open(GOLDEN_OUTPUTS, "w") as f:
+        path = golden_outputs_path(args.mri_size)
+        with open(path, "w") as f:
             json.dump(golden_outputs(c), f, indent=1)
             f.write("\n")
-        print(f"wrote {GOLDEN_OUTPUTS} (weights {c.manifest['recipe']['weights_sha256'][:12]})")
+        print(f"wrote {path} (weights {c.manifest['recipe']['weights_sha256'][:12]})")
         return 0
     passed = failed = 0
     for t in TESTS:

@@ -151,7 +151,7 @@ void draw_image_panel(app_state & a) {
     if (a.tex.id && a.tex.width > 0 && a.tex.height > 0) {
         const double ratio = (double) a.tex.width / a.tex.height;
         if (ratio > 1.1 || ratio < 1 / 1.1) {
-            ImGui::TextColored(COLOR_WARN, "not square: the model sees it squeezed to 64x64");
+            ImGui::TextColored(COLOR_WARN, "not square: the model sees it squeezed to a square (64x64, or its modality's input size)");
         }
     }
     if (!a.tex.id) {

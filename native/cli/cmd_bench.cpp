@@ -148,10 +148,11 @@ int cmd_bench(int argc, char ** argv) {
          "batch 16 images/s | ONNX Runtime | core | core share |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     std::string overhead;      // "fp32 2.6%, int8 2.5%"
     bool        overhead_ok = true;
-    std::vector<float> pixels;
+    std::vector<float> pixels;  // the modality's vision input (its input_size), for the batch runs
     image_limits       lim;
-    if (!image_preprocess(bytes.data(), bytes.size(), lim, s.pkg.image.width, s.pkg.image.height, &pixels, nullptr,
-                          &err)) {
+    int32_t            in_w = s.pkg.image.width, in_h = s.pkg.image.height;
+    package_input_size(s.pkg, modality, &in_w, &in_h);
+    if (!image_preprocess(bytes.data(), bytes.size(), lim, in_w, in_h, &pixels, nullptr, &err)) {
         std::fprintf(stderr, "radz bench: %s: %s\n", image.c_str(), err.c_str());
         return CLI_FAILED;
     }

@@ -98,8 +98,8 @@ int cmd_info(int argc, char ** argv) {
                 std::printf("  [%s] %s\n", kv.first.c_str(), kv.second.c_str());
             }
             for (const auto & m : pkg.modalities) {
-                std::printf("modality  %s (%s, %s): %d findings\n", m.id.c_str(), m.display.c_str(), m.task.c_str(),
-                            anchor_table_count(table, m.id));
+                std::printf("modality  %s (%s, %s, input %dx%d): %d findings\n", m.id.c_str(), m.display.c_str(),
+                            m.task.c_str(), m.input_width, m.input_height, anchor_table_count(table, m.id));
                 for (const auto & f : table.findings) {
                     if (f.modality != m.id) {
                         continue;

@@ -189,15 +189,17 @@ def cosines(feats: np.ndarray, anc: dict) -> list[dict]:
 
 def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: float) -> str:
     from .export import load_trained
+    from .train import input_size
+    with open(os.path.join(train_dir, "config.json")) as f:
+        saved = json.load(f)
     cache = os.path.join(REPO_ROOT, "build", "cache")
     nih = [r for r in nih_rows(data_dir) if r["fold"] == fold]
-    px = load_images(data_dir, ["nih1000/" + r["path"] for r in nih], cache)
+    px = load_images(data_dir, ["nih1000/" + r["path"] for r in nih], cache, input_size(saved, "cxr"))
     mri = mri_rows(os.path.join(REPO_ROOT, MRI_TEST))
-    mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache)
+    mpx = load_images(data_dir, ["brain_mri/" + r["path"] for r in mri], cache, input_size(saved, "mri"))
     cxr = [f for f in text.FINDINGS if f["modality"] == "cxr"]
     mf = [f for f in text.FINDINGS if f["modality"] == "mri"]
-    with open(os.path.join(train_dir, "config.json")) as f:
-        objective = json.load(f).get("objective", "dfat")
+    objective = saved.get("objective", "dfat")
     if objective == "clip":
         from . import clip
         model, cfg, tok, sp = clip.load(train_dir)

@@ -30,6 +30,7 @@ ROLES = (("tokenizer.json", "tokenizer"), ("vision.", "vision"), ("decoder.", "d
          ("anchors.", "anchors"), ("reference.", "reference"), ("golden/", "golden"), ("README.md", "doc"),
          ("evidence.json", "evidence"), ("modality.", "modality"))
 FORMAT_VERSION = 2   # docs/model-package.md: version 1 adds evidence.json (section 10), 2 the modality head (11)
+FORMAT_VERSION_INPUT_SIZE = 3   # version 3 adds modalities[].input_size: written only when a modality's is not 64
 
 MODEL_CARD = """# {name}
 
@@ -69,7 +70,7 @@ Recipe: `{command}` (seed {seed}); the full configuration is in `manifest.json`.
 ## Intended use and limits
 
 A research and teaching demonstration of zero-shot recognition with a small multimodal
-model. **Not a medical device; not for diagnosis.** Inputs are reduced to 64x64 grey pixels;
+model. **Not a medical device; not for diagnosis.** Inputs are reduced to grey pixels ({sizes});
 the training sets are tiny (1,000 chest X-rays from 264 patients); labels were mined from
 reports by NIH and are noisy; figures on `nih1000` differ from each other by noise below about
 0.05 AUC. Probabilities are calibrated on training images only where marked "calibrated".
@@ -113,8 +114,16 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
             files.append({"path": rel, "sha256": sha256_file(p), "size": os.path.getsize(p), "role": role_of(rel)})
     files.sort(key=lambda f: f["path"])
     mc = info["model"]
+    sizes = info.get("input_sizes", {})
+    modalities = []
+    for m in text.MODALITIES:
+        m = dict(m)
+        if sizes.get(m["id"], 64) != 64:
+            m["input_size"] = sizes[m["id"]]
+        modalities.append(m)
+    version = FORMAT_VERSION_INPUT_SIZE if any("input_size" in m for m in modalities) else FORMAT_VERSION
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "description": description,
+        "format": FORMAT, "format_version": version, "name": name, "description": description,
         "recipe": recipe,
         "files": files,
         "image": {"width": 64, "height": 64, "channels": 1, "grey": "pil-L", "resize": "area-exact", "max_side": 8192,
@@ -125,7 +134,7 @@ def write_manifest(package: str, info: dict, recipe: dict, golden: dict, name: s
         "dims": {"hidden_size": mc["hidden_size"], "feature_dim": mc["feature_dim"], "vocab_size": mc["vocab_size"],
                  "image_tokens": mc["grid"] * mc["grid"], "n_layers": mc["n_layers"],
                  "feature_layer": mc["feature_layer"] if mc["feature_layer"] > 0 else max(1, mc["n_layers"] - 1)},
-        "modalities": [dict(m) for m in text.MODALITIES],
+        "modalities": modalities,
         "dkam": {"template": text.DKAM_TEMPLATE},
         "variants": info["variants"],
         "default_variant": "fp32",
@@ -221,7 +230,9 @@ def build(args) -> int:
             held_out=", ".join(cfg.held_out) or "none",
             quick_note=("\n**This is a quick build** (tiny dimensions, a few steps, a data subset): it exercises the "
                         "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
-            command=command, seed=cfg.seed))
+            command=command, seed=cfg.seed,
+            sizes=", ".join(f"{m['display']} {info['input_sizes'].get(m['id'], 64)}x"
+                            f"{info['input_sizes'].get(m['id'], 64)}" for m in text.MODALITIES)))
     # The modality detector and out-of-distribution gate (section 11): its own image sets (the
     # quick build: generated kinds only), trained after the model, into the package.
     from . import modality as modality_mod, ood_sets

@@ -24,6 +24,8 @@ import torch
 from . import ort, quantize, text
 from .export import ORT_CONFIG, DecoderGraph, VisionGraph, DECODER_OUTPUTS, Runner, dkam_text, image_inputs, load_trained, \
     text_inputs
+from .preprocess import OUT_SIZE
+from .train import input_size
 
 TOLERANCE = 1e-4
 USER_FINDINGS = [
@@ -77,9 +79,9 @@ def check(train_dir: str, package: str, threads: int = 2) -> dict:
             return got
 
         # Images: uniform noise, smooth blobs, constant extremes; both modalities; several batch sizes.
-        def images(n):
-            x = rng.random((n, 64, 64), dtype=np.float32)
-            yy, xx = np.mgrid[0:64, 0:64] / 63.0
+        def images(n, size=OUT_SIZE):
+            x = rng.random((n, size, size), dtype=np.float32)
+            yy, xx = np.mgrid[0:size, 0:size] / (size - 1.0)
             for i in range(0, n, 3):
                 cx, cy, r = rng.random(3)
                 x[i] = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (0.05 + 0.2 * r)).astype(np.float32)
@@ -88,13 +90,21 @@ def check(train_dir: str, package: str, threads: int = 2) -> dict:
                 x[1] = 1.0
             return x
 
+        # Each modality at its own input size (section 2); the vision graph also at every size any modality
+        # uses and at the fixed 64 (one graph, dynamic H and W).
+        sizes = {m: input_size(cfg, m) for m in ("cxr", "mri")}
         for n, mod in ((1, "cxr"), (7, "mri"), (12, "cxr"), (12, "mri")):
-            px = images(n)[:, None]
+            px = images(n, sizes[mod])[:, None]
             with torch.no_grad():
                 tok_t = vision_t(torch.from_numpy(px)).numpy()
-            got = compare(f"vision N={n}", {"pixels": px}, vis, {"image_tokens": tok_t}, n)
+            got = compare(f"vision {mod} {sizes[mod]}x{sizes[mod]} N={n}", {"pixels": px}, vis, {"image_tokens": tok_t}, n)
             inputs = image_inputs(table, got["image_tokens"], sp.modality[mod], sp)
             compare(f"decoder image sequences {mod} N={n}", inputs, dec, torch_decoder(inputs), n)
+        for size in sorted({OUT_SIZE, *sizes.values()}):
+            px = images(3, size)[:, None]
+            with torch.no_grad():
+                tok_t = vision_t(torch.from_numpy(px)).numpy()
+            compare(f"vision {size}x{size} N=3", {"pixels": px}, vis, {"image_tokens": tok_t}, 3)
 
         # Texts: every length 1..max_text+5 as random token ids (padded batches of mixed lengths).
         lengths = list(range(1, max_text + 6))
@@ -133,7 +143,7 @@ def check(train_dir: str, package: str, threads: int = 2) -> dict:
         with open(os.path.join(package, "anchors.fp32.json")) as f:
             anchors_fp32 = json.load(f)
         quant = {}
-        px = images(24)
+        px_by_size = {s_: images(24, s_) for s_ in sorted(set(sizes.values()))}
         ref = {}
         for v in ("fp32", "int8", "int4"):
             emb = "embeddings.fp32.bin" if v == "fp32" else "embeddings.int8.bin"
@@ -145,7 +155,7 @@ def check(train_dir: str, package: str, threads: int = 2) -> dict:
                 at = json.load(f)
             res = {}
             for mod in ("cxr", "mri"):
-                feats = run.image_features(px, mod)
+                feats = run.image_features(px_by_size[sizes[mod]], mod)
                 a = np.array([fd["anchor"] for fd in at["findings"] if fd["modality"] == mod])
                 res[mod] = (feats, np.argmax(feats.astype(np.float64) @ a.T, axis=1))
             if v == "fp32":

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 
 from . import text
-from .model import Block, ModelConfig, _head, init_weights, l2_normalize, text_batch, vision_encoder
+from .model import Block, ModelConfig, _head, init_weights, l2_normalize, text_batch, vision_encoder, vision_tokens
 
 TEXT_WIDTH = 128
 TEXT_LAYERS = 2
@@ -60,7 +60,7 @@ class DualEncoder(nn.Module):
         self.cg_bias = nn.Parameter(torch.tensor(0.0))
 
     def image_features(self, pixels: torch.Tensor) -> torch.Tensor:
-        return l2_normalize(self.image_head(self.vision(pixels).mean(dim=1)))
+        return l2_normalize(self.image_head(vision_tokens(self.vision, pixels).mean(dim=1)))
 
     def text_features(self, token_lists: list[list[int]], sp):
         ids, att, _, _ = text_batch(token_lists, sp, self.cfg.max_length - 1 - self.cfg.n_cls)
@@ -85,7 +85,7 @@ def anchors_of(model: DualEncoder, fs_by_mod: dict, desc_tokens: dict, sp, rng: 
 
 def train_clip(mc: ModelConfig, items: dict, images: dict, fs_by_mod: dict, tokc, sp, cfg, out_dir: str) -> DualEncoder:
     """Stage 2 of the dual encoder (checkpoints s2c-eNNN.pt in OUT/checkpoints, sorted after the stage 1 ones; resumable)."""
-    from .train import (augment, category_loss, cosine_lr, cxr_epoch_order, epoch_seed, last_checkpoint, log,
+    from .train import (batch_pixels, category_loss, cosine_lr, cxr_epoch_order, epoch_seed, last_checkpoint, log,
                         report_for, assert_no_leak, save_checkpoint, soft_ce, soft_targets)
     model = DualEncoder(mc)
     init_weights(model, torch.Generator().manual_seed(cfg.seed))
@@ -127,7 +127,7 @@ def train_clip(mc: ModelConfig, items: dict, images: dict, fs_by_mod: dict, tokc
                 g["lr"] = lr
             chunk = order[s * cfg.align_batch:(s + 1) * cfg.align_batch]
             batch = [items[m][i] for m, i in chunk]
-            px = augment(torch.from_numpy(np.stack([images[m][i] for m, i in chunk]))[:, None], gen)
+            px = batch_pixels(images, chunk, gen)
             reports = [report_for(b, rng, cfg.held_out) for b in batch]
             assert_no_leak(reports, cfg.held_out, "an alignment batch")
             anchors = anchors_of(model, fs_by_mod, desc_tokens, sp, rng, cfg.dkam_desc_per_step)

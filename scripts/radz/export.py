@@ -25,8 +25,8 @@ import torch
 
 from . import bpe, ort, quantize, text
 from .model import ModelConfig, RadZ, special_ids, SpecialIds
-from .preprocess import load_images
-from .train import REPO_ROOT, DEFAULT_DATA, NIH_FINDINGS, TrainConfig, set_stage2_trainable, epoch_seed
+from .preprocess import OUT_SIZE, load_images
+from .train import REPO_ROOT, DEFAULT_DATA, NIH_FINDINGS, TrainConfig, set_stage2_trainable, epoch_seed, input_size
 
 OPSET = 17
 PACKAGE_NAME = "radz-tiny"
@@ -116,10 +116,13 @@ DECODER_OUTPUTS = ["image_feature", "text_feature", "anchor_feature", "local_fea
 
 def export_graphs(model: RadZ, out_dir: str) -> None:
     mc = model.cfg
-    px = torch.rand(2, 1, 64, 64, generator=torch.Generator().manual_seed(1))
-    torch.onnx.export(VisionGraph(model), (px,), os.path.join(out_dir, "vision.fp32.onnx"), opset_version=OPSET,
+    # H and W are dynamic: one graph takes every modality's input size (docs/model-package.md section 4);
+    # traced at 128 so that no shape of the 64 px case is folded into a constant.
+    px = torch.rand(2, 1, 2 * OUT_SIZE, 2 * OUT_SIZE, generator=torch.Generator().manual_seed(1))
+    torch.onnx.export(VisionGraph(model).eval(), (px,), os.path.join(out_dir, "vision.fp32.onnx"), opset_version=OPSET,
                       input_names=["pixels"], output_names=["image_tokens"],
-                      dynamic_axes={"pixels": {0: "N"}, "image_tokens": {0: "N"}}, do_constant_folding=True)
+                      dynamic_axes={"pixels": {0: "N", 2: "H", 3: "W"}, "image_tokens": {0: "N"}},
+                      do_constant_folding=True)
     t = 9
     emb = torch.randn(2, t, mc.hidden_size, generator=torch.Generator().manual_seed(2))
     att = torch.ones(2, t, dtype=torch.long)
@@ -127,7 +130,7 @@ def export_graphs(model: RadZ, out_dir: str) -> None:
     pool = torch.zeros(2, t)
     pool[0, 5:] = 1
     pool[1, 3:6] = 1
-    torch.onnx.export(DecoderGraph(model), (emb, att, pool), os.path.join(out_dir, "decoder.fp32.onnx"),
+    torch.onnx.export(DecoderGraph(model).eval(), (emb, att, pool), os.path.join(out_dir, "decoder.fp32.onnx"),
                       opset_version=OPSET, input_names=["inputs_embeds", "attention_mask", "pool_mask"],
                       output_names=DECODER_OUTPUTS,
                       dynamic_axes={"inputs_embeds": {0: "N", 1: "T"}, "attention_mask": {0: "N", 1: "T"},
@@ -335,7 +338,7 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
     with open(os.path.join(train_dir, "data.json")) as f:
         items = json.load(f)["items"]
     cache = os.path.join(REPO_ROOT, "build", "cache")
-    pixels = {m: load_images(data_dir, [it["path"] for it in items[m]], cache) for m in items}
+    pixels = {m: load_images(data_dir, [it["path"] for it in items[m]], cache, input_size(cfg, m)) for m in items}
     labels = training_labels(items)
     ref_idx = {}
     for m in items:
@@ -400,6 +403,7 @@ def export(train_dir: str, out_dir: str, data_dir: str, threads: int = 2) -> dic
     from . import evidence
     evidence.write_calibration_evidence(out_dir, PACKAGE_NAME, evidence_fits)
     info = {"variants": variants, "model": mc.to_dict(), "max_text_tokens": max_text,
+            "input_sizes": {m["id"]: input_size(cfg, m["id"]) for m in text.MODALITIES},
             "special_tokens": {"pad": sp.pad, "bos": sp.bos, "img_cls": sp.img_cls, "txt_cls": sp.txt_cls,
                                "modality": sp.modality}}
     log(f"export done ({time.time() - t0:.1f} s)")

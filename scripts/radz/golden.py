@@ -24,7 +24,7 @@ from .export import DecoderGraph, VisionGraph, PACKAGE_NAME, dkam_text, image_in
 from .check_export import USER_FINDINGS
 from .preprocess import decode_grey, preprocess_file
 from .predict import score
-from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT, read_mri_split
+from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT, input_size, read_mri_split
 
 DEFAULT_MRI_TEST = "assets/splits/brain_mri_test.csv"
 GOLDEN_TOLERANCE = {"pixels_png": 0, "pixels_jpeg": 0, "features": 1e-4, "probabilities": 1e-4}
@@ -135,7 +135,7 @@ def make_golden(train_dir: str, package: str, data_dir: str, mri_test: str, made
         name = os.path.basename(src)
         dst = os.path.join(gdir, name)
         shutil.copyfile(src, dst)
-        px = preprocess_file(dst)
+        px = preprocess_file(dst, input_size(cfg, im["modality"]))   # the modality's input size (section 2)
         with torch.no_grad():
             toks = vision_t(torch.from_numpy(px[None, None])).numpy()
         feat = decoder(image_inputs(table, toks, sp.modality[im["modality"]], sp))[0][0]

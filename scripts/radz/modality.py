@@ -372,26 +372,26 @@ def build_for_package(package: str, sets_dir: str, data_dir: str, work: str, see
 
 
 def cmd_add(args) -> int:
-    """Adds a head to an existing package (format version 1 -> 2): modality.onnx, its files entry,
-    modality_head; every other file unchanged."""
+    """Adds a head to an existing package (format version 1 -> 2; a version 2 or 3 package keeps its version):
+    modality.onnx, its files entry, modality_head; every other file unchanged."""
     from .export import sha256_file, write_json
     man_path = os.path.join(args.package, "manifest.json")
     with open(man_path) as f:
         man = json.load(f)
-    if man.get("format") != "radz-model-package" or man.get("format_version") not in (1, 2):
-        raise SystemExit(f"{man_path}: expected a radz-model-package of format_version 1 or 2")
+    if man.get("format") != "radz-model-package" or man.get("format_version") not in (1, 2, 3):
+        raise SystemExit(f"{man_path}: expected a radz-model-package of format_version 1, 2 or 3")
     head = build_for_package(args.package, args.sets, args.data, args.work, args.seed, args.epochs, args.threads)
     p = os.path.join(args.package, "modality.onnx")
     man["files"] = [f for f in man["files"] if f["path"] != "modality.onnx"]
     man["files"].append({"path": "modality.onnx", "sha256": sha256_file(p), "size": os.path.getsize(p), "role": "modality"})
     man["files"].sort(key=lambda f: f["path"])
-    man["format_version"] = 2
+    man["format_version"] = max(2, man["format_version"])   # 3 (modalities[].input_size) stays 3
     head["trained"]["added_by"] = ("cd scripts && /usr/bin/python3 -m radz.modality add --package "
                                    + os.path.relpath(args.package, os.path.join(REPO_ROOT, "scripts"))
                                    + f" --sets <radz.ood_sets folder> --seed {args.seed} --epochs {args.epochs}")
     man["modality_head"] = head
     write_json(man_path, man)
-    log(f"{man_path}: format_version 2, modality_head added")
+    log(f"{man_path}: format_version {man['format_version']}, modality_head added")
     return 0
 
 

@@ -55,6 +55,41 @@ class ModelConfig:
         return ModelConfig(**d)
 
 
+BASE_SIZE = 64   # the image side the encoders were designed at (docs/model-package.md section 2's fixed view)
+
+
+def check_input_size(cfg: ModelConfig, size: int) -> None:
+    """Both encoders map a 64 px image to the grid (the body reduces by 64 / grid) and pool a larger one's
+    body output to the same grid by block means, so the side must be a multiple of 64 (64, 128, 192, ...)."""
+    if size < BASE_SIZE or size % BASE_SIZE:
+        raise ValueError(f"input size {size}: the {cfg.vision_arch} encoder needs a multiple of {BASE_SIZE} "
+                         f"(its body reduces by {BASE_SIZE // cfg.grid} and pools to a {cfg.grid}x{cfg.grid} grid)")
+
+
+def pool_to_grid(x: torch.Tensor, grid: int) -> torch.Tensor:
+    """[N, C, g*a, g*b] -> [N, C, g, g]: the mean of each a x b block, by reshapes and means only, so the ONNX
+    graph takes any H and W that are multiples of the grid (dynamic axes); a and b of 1 give x unchanged."""
+    n, c, w = x.shape[0], x.shape[1], x.shape[3]
+    x = x.reshape(n, c, grid, -1, w).mean(dim=3)           # rows: [N, C, g, W]
+    return x.reshape(n, c, grid, grid, -1).mean(dim=4)     # columns: [N, C, g, g]
+
+
+def vision_tokens(vision: nn.Module, pixels) -> torch.Tensor:
+    """A vision encoder's tokens [N, P, D] for a batch: pixels is one tensor [N,1,S,S] (every image of one size),
+    or a list of (batch positions, tensor [n,1,S,S]) per input size (train.batch_pixels), run one size at a time
+    and put back in batch order."""
+    if isinstance(pixels, torch.Tensor):
+        return vision(pixels)
+    n = sum(len(idx) for idx, _ in pixels)
+    out = None
+    for idx, px in pixels:
+        t = vision(px)
+        if out is None:
+            out = t.new_zeros((n,) + tuple(t.shape[1:]))
+        out = out.index_copy(0, torch.tensor(idx, dtype=torch.long), t)
+    return out
+
+
 def l2_normalize(x: torch.Tensor) -> torch.Tensor:
     return x / torch.clamp(torch.sqrt(torch.sum(x * x, dim=-1, keepdim=True)), min=1e-12)
 
@@ -136,7 +171,8 @@ class Block(nn.Module):
 
 
 class VisionEncoder(nn.Module):
-    """[N,1,64,64] in [0,1] -> conv stem to an 8x8 grid -> transformer with 2D positions -> projector -> [N,P,D]."""
+    """[N,1,S,S] in [0,1] -> conv stem (stride 8: 8x8 at S = 64) -> block means to the 8x8 grid (S a multiple
+    of 64) -> transformer with 2D positions -> projector -> [N,P,D]."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -156,7 +192,7 @@ class VisionEncoder(nn.Module):
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         x = (pixels - 0.5) / 0.25
-        x = self.stem(x)                                   # [N, w, 8, 8]
+        x = pool_to_grid(self.stem(x), self.grid)          # [N, w, 8, 8]
         n, w = x.shape[0], x.shape[1]
         x = x.reshape(n, w, self.grid * self.grid).transpose(1, 2)   # row-major grid
         pos = (self.row_pos[:, None, :] + self.col_pos[None, :, :]).reshape(self.grid * self.grid, w)
@@ -181,8 +217,9 @@ def cnn_body(widths: tuple, pools: int) -> nn.Sequential:
 
 
 class VisionCnn(nn.Module):
-    """[N,1,64,64] in [0,1] -> a stride-2 stem to 32x32, four stages of two conv-BN-ReLU with max-pooling
-    between them down to the grid (8x8 or 4x4), a learned position per cell, LayerNorm, projector -> [N,P,D].
+    """[N,1,S,S] in [0,1] -> a stride-2 stem (32x32 at S = 64), four stages of two conv-BN-ReLU with max-pooling
+    between them down to the grid (8x8 or 4x4 at S = 64; block means to it for S a multiple of 64), a learned
+    position per cell, LayerNorm, projector -> [N,P,D].
     The body is radz.ceiling's supervised CNN (issue #11: it reached a higher supervised AUC than the
     transformer encoder on the same folds); BatchNorm folds into the convolutions at export (eval mode)."""
 
@@ -198,7 +235,7 @@ class VisionCnn(nn.Module):
         self.projector = nn.Sequential(nn.Linear(c_in, cfg.hidden_size), nn.GELU(), nn.Linear(cfg.hidden_size, cfg.hidden_size))
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        x = self.body((pixels - 0.5) / 0.25)               # [N, c, grid, grid]
+        x = pool_to_grid(self.body((pixels - 0.5) / 0.25), self.grid)   # [N, c, grid, grid]
         n, c = x.shape[0], x.shape[1]
         x = x.reshape(n, c, self.grid * self.grid).transpose(1, 2) + self.pos
         return self.projector(self.ln(x))

@@ -67,6 +67,9 @@ class PackageVariant:
         with open(self.anchors_path) as f:
             self.anchor_table = json.load(f)
         self.max_text_tokens = m["sequence"]["max_text_tokens"]
+        # Each modality's vision input side (docs/model-package.md section 2): input_size (format 3), else the
+        # image section's.
+        self.input_sizes = {x["id"]: int(x.get("input_size", m["image"]["width"])) for x in m["modalities"]}
 
     def runner(self, session) -> Runner:
         return Runner(session, os.path.join(self.package, self.v["vision"]), os.path.join(self.package, self.v["decoder"]),
@@ -125,7 +128,7 @@ def predict(pv: PackageVariant, data_dir: str, images: list[dict], threads: int 
     def run_all(s):
         r = pv.runner(s)
         for mod, idx in by_mod.items():
-            px = load_images(data_dir, [images[i]["file"] for i in idx], cache)
+            px = load_images(data_dir, [images[i]["file"] for i in idx], cache, pv.input_sizes[mod])
             f = r.image_features(px, mod)
             for k, i in enumerate(idx):
                 feats[i] = f[k]

@@ -1,7 +1,8 @@
 """Image preprocessing, exactly as docs/model-package.md section 2, plus a cached data set loader.
 
 decode (PIL) -> 16-bit samples to their high byte -> integer grey as PIL's convert("L")
--> exact integer area resize to 64x64 -> float32 in [0, 1].
+-> exact integer area resize to S x S -> float32 in [0, 1]. S is 64 (the fixed view every image
+gets, and every modality's input unless the package declares its `input_size`, format version 3).
 """
 from __future__ import annotations
 
@@ -82,21 +83,23 @@ def area_resize(grey: np.ndarray, out_w: int = OUT_SIZE, out_h: int = OUT_SIZE) 
     return (num.astype(np.float64) / float(255 * w * h)).astype(np.float32)
 
 
-def preprocess_file(path: str) -> np.ndarray:
-    """The vision graph's input for one file: float32 [64, 64] in [0, 1]."""
-    return area_resize(decode_grey(path))
+def preprocess_file(path: str, size: int = OUT_SIZE) -> np.ndarray:
+    """The vision graph's input for one file: float32 [size, size] in [0, 1]."""
+    return area_resize(decode_grey(path), size, size)
 
 
-def load_images(data_root: str, rel_paths: list[str], cache_dir: str | None) -> np.ndarray:
-    """Preprocess many files (paths relative to data_root) into float32 [N, 64, 64], cached as .npy."""
-    key = hashlib.sha256((PREPROCESS_VERSION + "\n" + os.path.abspath(data_root) + "\n" + "\n".join(rel_paths)).encode()).hexdigest()[:20]
-    cache = os.path.join(cache_dir, f"images-{key}.npy") if cache_dir else None
+def load_images(data_root: str, rel_paths: list[str], cache_dir: str | None, size: int = OUT_SIZE) -> np.ndarray:
+    """Preprocess many files (paths relative to data_root) into float32 [N, size, size], cached as .npy (the
+    cache key names the size)."""
+    key = hashlib.sha256((PREPROCESS_VERSION + f"\n{size}x{size}\n" + os.path.abspath(data_root) + "\n"
+                          + "\n".join(rel_paths)).encode()).hexdigest()[:20]
+    cache = os.path.join(cache_dir, f"images-{size}-{key}.npy") if cache_dir else None
     if cache and os.path.exists(cache):
         arr = np.load(cache)
-        if arr.shape == (len(rel_paths), OUT_SIZE, OUT_SIZE):
+        if arr.shape == (len(rel_paths), size, size):
             return arr
-    arr = np.stack([preprocess_file(os.path.join(data_root, p)) for p in rel_paths]) if rel_paths \
-        else np.zeros((0, OUT_SIZE, OUT_SIZE), np.float32)
+    arr = np.stack([preprocess_file(os.path.join(data_root, p), size) for p in rel_paths]) if rel_paths \
+        else np.zeros((0, size, size), np.float32)
     if cache:
         os.makedirs(cache_dir, exist_ok=True)
         tmp = cache + ".tmp.npy"

@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 
 from . import bpe, splits, text
-from .model import ModelConfig, RadZ, init_weights, special_ids, special_token_strings, text_batch, image_batch_embeds
-from .preprocess import load_images
+from .model import ModelConfig, RadZ, check_input_size, init_weights, special_ids, special_token_strings, text_batch, \
+    image_batch_embeds, vision_tokens
+from .preprocess import OUT_SIZE, load_images
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", ".."))
 DEFAULT_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
@@ -66,6 +67,8 @@ class TrainConfig:
     objective: str = "dfat"         # stage 2: "dfat" (alignment, the recipe); ablation baselines "vqa" (radz.vqa), "clip" (radz.clip)
     cxr_sampling: str = "all"       # "all": every chest image once per epoch; "patient": as many draws, weighted 1/(images of the patient)
     threads: int = 2
+    input_sizes: dict = field(default_factory=dict)   # modality -> side of its vision input (absent: 64); the
+                                                      # package declares it (docs/model-package.md, format 3)
     model: dict = field(default_factory=lambda: ModelConfig().to_dict())
 
 
@@ -77,6 +80,13 @@ def quick_config() -> TrainConfig:
     c.model = ModelConfig(hidden_size=48, n_heads=2, n_layers=2, feature_dim=32, vision_width=32, vision_layers=1,
                           vision_heads=2, stem_channels=(8, 16), lora_rank=4, lora_alpha=8.0).to_dict()
     return c
+
+
+def input_size(cfg: TrainConfig | dict, modality: str) -> int:
+    """The side of a modality's vision input: its input_sizes entry, else the fixed 64 (a config saved before
+    input_sizes existed has none)."""
+    sizes = cfg.get("input_sizes", {}) if isinstance(cfg, dict) else cfg.input_sizes
+    return int(sizes.get(modality, OUT_SIZE))
 
 
 def log(msg: str) -> None:
@@ -271,12 +281,15 @@ def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
 
 
-def augment(x: torch.Tensor, gen: torch.Generator, shift: int = 3) -> torch.Tensor:
-    """Random translation (edge padding) and mild intensity jitter; x [N,1,64,64]."""
-    n = x.shape[0]
+def augment(x: torch.Tensor, gen: torch.Generator, shift: int | None = None) -> torch.Tensor:
+    """Random translation (edge padding) and mild intensity jitter; x [N,1,H,W]. The shift is 3 px of a 64 px
+    image, scaled with the side (6 px at 128)."""
+    n, h, w = x.shape[0], x.shape[2], x.shape[3]
+    if shift is None:
+        shift = max(1, round(3 * h / OUT_SIZE))
     pad = F.pad(x, (shift, shift, shift, shift), mode="replicate")
     off = torch.randint(0, 2 * shift + 1, (n, 2), generator=gen)
-    out = torch.stack([pad[i, :, off[i, 0]:off[i, 0] + 64, off[i, 1]:off[i, 1] + 64] for i in range(n)])
+    out = torch.stack([pad[i, :, off[i, 0]:off[i, 0] + h, off[i, 1]:off[i, 1] + w] for i in range(n)])
     gain = 1.0 + 0.1 * (torch.rand((n, 1, 1, 1), generator=gen) - 0.5)
     bias = 0.05 * (torch.rand((n, 1, 1, 1), generator=gen) - 0.5)
     return torch.clamp(out * gain + bias, 0.0, 1.0)
@@ -322,12 +335,12 @@ def compute_anchors(model: RadZ, fs_by_mod: dict, desc_tokens: dict, sp, mc: Mod
     return out
 
 
-def align_step(model: RadZ, batch: list[dict], pixels: torch.Tensor, reports: list[list[int]], anchors: dict,
+def align_step(model: RadZ, batch: list[dict], pixels, reports: list[list[int]], anchors: dict,
                fs_by_mod: dict, sp, cfg: TrainConfig) -> dict:
     mc = model.cfg
     dec = model.decoder
     p = mc.image_tokens
-    tokens = model.vision(pixels)
+    tokens = vision_tokens(model.vision, pixels)
     emb = dec.tok.weight
     x, att, pool = image_batch_embeds(emb, tokens, [sp.modality[b["modality"]] for b in batch], sp)
     img, _, _, img_local = dec.features(x, att, pool)
@@ -401,6 +414,20 @@ def cxr_epoch_order(items: list[dict], how: str, rng: random.Random) -> list[int
     return rng.choices(range(len(items)), weights=[1.0 / count[it["patient"]] for it in items], k=len(items))
 
 
+def batch_pixels(images: dict, chunk: list, gen: torch.Generator):
+    """The augmented pixels of a batch of (modality, index): one tensor when every image has one size (a package
+    of 64 px inputs: as before per-modality sizes existed), else per size (batch positions, tensor) in the
+    order the sizes first appear."""
+    sizes = {m: images[m].shape[-1] for m, _ in chunk}
+    if len(set(sizes.values())) <= 1:
+        return augment(torch.from_numpy(np.stack([images[m][i] for m, i in chunk]))[:, None], gen)
+    groups: dict = {}
+    for pos, (m, i) in enumerate(chunk):
+        groups.setdefault(sizes[m], []).append(pos)
+    return [(idx, augment(torch.from_numpy(np.stack([images[chunk[j][0]][chunk[j][1]] for j in idx]))[:, None], gen))
+            for idx in groups.values()]
+
+
 def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: TokenCache, sp, cfg: TrainConfig,
                 ckpt_dir: str, start: dict | None) -> None:
     mc = model.cfg
@@ -445,8 +472,7 @@ def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: T
                 g["lr"] = lr
             chunk = order[s * cfg.align_batch:(s + 1) * cfg.align_batch]
             batch = [items[m][i] for m, i in chunk]
-            px = torch.from_numpy(np.stack([images[m][i] for m, i in chunk]))[:, None]
-            px = augment(px, gen)
+            px = batch_pixels(images, chunk, gen)
             report_texts = [report_for(b, rng, cfg.held_out) for b in batch]
             assert_no_leak(report_texts, cfg.held_out, "an alignment batch")
             reports = [tokc(r) for r in report_texts]
@@ -487,8 +513,18 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     fs_by_mod = findings_by_modality(cfg.held_out)
     items = select_training_images(cfg, data_dir)
     log(f"training images: cxr {len(items['cxr'])}, mri {len(items['mri'])}; held out: {', '.join(cfg.held_out)}")
-    images = {m: load_images(data_dir, [it["path"] for it in items[m]], os.path.join(REPO_ROOT, "build", "cache"))
+    mc0 = ModelConfig.from_dict(cfg.model)
+    for m, size in cfg.input_sizes.items():
+        if m not in items:
+            raise SystemExit(f"config input_sizes: no modality {m!r} (modalities: {', '.join(items)})")
+        try:
+            check_input_size(mc0, int(size))
+        except ValueError as e:
+            raise SystemExit(f"config input_sizes.{m}: {e}")
+    images = {m: load_images(data_dir, [it["path"] for it in items[m]], os.path.join(REPO_ROOT, "build", "cache"),
+                             input_size(cfg, m))
               for m in items}
+    log("input sizes: " + ", ".join(f"{m} {input_size(cfg, m)} px" for m in items))
 
     # Tokenizer on the generated training text.
     mc = ModelConfig.from_dict(cfg.model)
@@ -517,8 +553,11 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     if resume and os.path.exists(cfg_path):
         with open(cfg_path) as f:
             saved = json.load(f)
-        if saved != json.loads(json.dumps(asdict(cfg))):
-            diff = sorted(k for k in saved if saved.get(k) != json.loads(json.dumps(asdict(cfg))).get(k))
+        now = json.loads(json.dumps(asdict(cfg)))
+        if "input_sizes" not in saved and not now["input_sizes"]:
+            del now["input_sizes"]   # a run started before per-modality sizes existed: all 64 px
+        if saved != now:
+            diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
             raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved (keys {diff})")
     with open(cfg_path, "w") as f:
         json.dump(asdict(cfg), f, indent=1, sort_keys=True)
@@ -599,6 +638,14 @@ def make_config(args) -> TrainConfig:
         cfg.threads = args.threads
     if args.mri_train_split:
         cfg.mri_train_split = args.mri_train_split
+    for spec in (args.input_size or []) + ([f"mri={args.mri_size}"] if args.mri_size is not None else []):
+        mod, _, side = spec.partition("=")
+        if not mod or not side.isdigit():
+            raise SystemExit(f"--input-size: expected MODALITY=SIDE (e.g. mri=128), found {spec!r}")
+        if int(side) == OUT_SIZE:
+            cfg.input_sizes.pop(mod, None)   # the default: not declared, so a 64 px package stays format 2
+        else:
+            cfg.input_sizes[mod] = int(side)
     return cfg
 
 
@@ -625,6 +672,10 @@ def add_args(ap: argparse.ArgumentParser) -> None:
                     help="stage 2 objective (default dfat; vqa and clip are ablation baselines: radz.vqa, radz.clip)")
     ap.add_argument("--mri-match-cxr", action="store_true", help="as many brain MRI per epoch as chest images")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (quick: 1, full: 2)")
+    ap.add_argument("--input-size", action="append", default=None, metavar="MODALITY=SIDE",
+                    help="a modality's vision input side in pixels (a multiple of 64; default 64 for every modality; "
+                         "the package declares it, format version 3); repeatable")
+    ap.add_argument("--mri-size", type=int, default=None, help="the same as --input-size mri=SIDE")
     ap.add_argument("--data", default=DEFAULT_DATA, help="data folder (default ../shared/data from the repo root)")
 
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import text
-from .model import RadZ, image_batch_embeds
+from .model import RadZ, image_batch_embeds, vision_tokens
 
 QUESTION = "Question: is there {name} on this {modality}? Answer:"
 ANSWERS = (" yes.", " no.")
@@ -56,7 +56,7 @@ def answer_scores(model: RadZ, image_prefix: torch.Tensor, questions: list[list[
 
 def image_prefix(model: RadZ, pixels: torch.Tensor, modalities: list[str], sp) -> torch.Tensor:
     """[bos][modality][P image tokens] embeddings (the image sequence of section 4 without the cls tokens)."""
-    tok = model.vision(pixels)
+    tok = vision_tokens(model.vision, pixels)   # pixels: a tensor, or per input size (train.batch_pixels)
     x, _, _ = image_batch_embeds(model.decoder.tok.weight, tok, [sp.modality[m] for m in modalities], sp)
     return x[:, :2 + tok.shape[1]]
 
@@ -87,7 +87,7 @@ def train_vqa(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc, sp,
               start: dict | None) -> None:
     """Stage 2 of the VQA objective: same trainable parameters, optimiser, schedule and epochs as the
     alignment stage (train.train_align), a yes/no loss instead of the alignment losses."""
-    from .train import augment, cosine_lr, cxr_epoch_order, epoch_seed, log, save_checkpoint, set_stage2_trainable
+    from .train import batch_pixels, cosine_lr, cxr_epoch_order, epoch_seed, log, save_checkpoint, set_stage2_trainable
     gen0 = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, 999))
     trainable = set_stage2_trainable(model, sp, gen0)
     decay = [p for n, p in trainable if p.dim() >= 2 and n != "decoder.tok.weight"]
@@ -121,7 +121,7 @@ def train_vqa(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc, sp,
                 g["lr"] = lr
             chunk = order[s * cfg.align_batch:(s + 1) * cfg.align_batch]
             batch = [items[m][i] for m, i in chunk]
-            px = augment(torch.from_numpy(np.stack([images[m][i] for m, i in chunk]))[:, None], gen)
+            px = batch_pixels(images, chunk, gen)
             prefix = image_prefix(model, px, [b["modality"] for b in batch], sp)
             qs = pick_questions(batch, fs_by_mod, rng)
             z = yes_no_logit(model, prefix[[i for i, _, _ in qs]], [question_tokens(tokc, f) for _, f, _ in qs], tokc)

@@ -259,7 +259,7 @@ async function classifyCurrent() {
     $('image').setAttribute('aria-label', 'The image ' + c.name + ', ' + size.width + ' by ' + size.height + ' pixels');
     const ratio = size.width / size.height;
     $('image-note').textContent = c.name + ', ' + size.width + '×' + size.height + (ratio > 1.1 || ratio < 1 / 1.1
-      ? '. Not square: the model sees it stretched to 64×64.' : '');
+      ? '. Not square: the model sees it stretched to a square (64×64, or its modality’s input size).' : '');
   }, () => { $('image-note').textContent = c.name + ': the browser cannot show this image.'; });
   note('classify-start', { name: c.name, modality });
   let r;
