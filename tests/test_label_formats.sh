@@ -192,8 +192,10 @@ for r, img in zip(rows, doc["images"]):
         assert all(r[f["id"]] == "" for f in doc["images"][0]["findings"])
         continue
     assert r["error"] == ""
+    rejected = img.get("detection") and img["detection"]["verdict"] == "rejected"
+    assert r["rejected"] == (img["detection"]["message"] if rejected else ""), r["rejected"]
     assert r["no_signal"].split() == [f["id"] for f in img["findings"] if f["no_signal"]], r["no_signal"]
-    assert len(img["findings"]) == len(r) - 4
+    assert len(img["findings"]) == len(r) - 5   # file, modality, error, rejected, no_signal
     for f in img["findings"]:
         if f["no_signal"]:
             assert r[f["id"]] == "", (f["id"], "no_signal finding written with a number", r[f["id"]])
