@@ -100,7 +100,7 @@ def test_stage1_key_ignores_stage2_and_encoder_options_only():
     a = ["--seed", "0", "--train-folds", "0,2,3,4", "--threads", "1", "--data", "x", "--out", "y", "--resume"]
     k = ablate.stage1_key(a)
     assert ablate.stage1_key(a + ["--vision-arch", "cnn", "--grid", "4", "--w-sep", "1", "--objective", "vqa",
-                                  "--cxr-sampling", "patient", "--mri-match-cxr"]) == k
+                                  "--cxr-sampling", "patient", "--mri-match-cxr", "--mri-size", "128"]) == k
     assert ablate.stage1_key(a + ["--n-cls", "1"]) != k
     assert ablate.stage1_key([x if x != "0,2,3,4" else "0,1,2,4" for x in a]) != k
     assert ablate.stage1_key(a + ["--lm-epochs", "3"]) != k

@@ -63,13 +63,16 @@ ROWS = {
                  "the cnn row's vision encoder, no decoder: image tokens averaged and projected, a separate 2-layer "
                  "text encoder (radz.clip), the global and category-guided losses, same budget",
                  ["--vision-arch", "cnn", "--grid", "4", "--objective", "clip"]),
+    "cnn-mri128": ("resolution per modality",
+                   "the cnn row with the brain MRI at 128 px (package format 3, input_size), chest X-rays at 64",
+                   ["--vision-arch", "cnn", "--grid", "4", "--mri-size", "128"]),
     "cnn-ncls1": ("special tokens",
                   "the cnn row with 1 <ImgCls>/<TxtCls> token instead of 4",
                   ["--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
-REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "cnn-ncls1": "cnn"}
+REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "cnn-mri128": "cnn", "cnn-ncls1": "cnn"}
 
 
 
@@ -82,7 +85,8 @@ def log(msg: str) -> None:
 # sorted parameter-name order: every decoder.* before vision.*). Two rows equal in every other key have
 # the same stage 1, bit for bit.
 STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_match_cxr", "dkam_desc_per_step",
-               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling", "objective"}
+               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling", "objective",
+               "input_sizes"}
 VISION_KEYS = {"vision_arch", "grid", "cnn_widths", "vision_width", "vision_layers", "vision_heads", "stem_channels"}
 
 
