@@ -230,7 +230,7 @@ def score_fold(row: str, fold: int, train_dir: str, data_dir: str, seconds: floa
 def write_doc(row: str, fold: int, cfg: dict, train_dir: str, seconds: float, nih: list[dict], per_image: list[dict],
               mri: list[dict], mri_scores: list[dict]) -> str:
     doc = {"kind": "ablation-row", "row": row, "lever": ROWS[row][0], "what": ROWS[row][1], "fold": fold,
-           "train_options": ROWS[row][2], "config": cfg, "train_seconds": round(seconds, 1),
+           "train_options": ROWS[row][2], "config": cfg, "train_seconds": None if seconds is None else round(seconds, 1),
            "weights_sha256": open(os.path.join(train_dir, "weights.sha256")).read().strip(),
            "torch_version": torch.__version__,
            "command": f"cd scripts && /usr/bin/python3 -m radz.ablate --row {row}",
@@ -271,8 +271,10 @@ def main(argv=None) -> int:
                 log(f"{row} fold {fold}: done already ({os.path.relpath(done, REPO_ROOT)})")
                 continue
             t0 = time.time()
+            trained = os.path.exists(os.path.join(WORK_DIR, row, f"fold{fold}", "train", "model.pt"))
             tdir = train_fold(row, fold, args.seed, args.threads, data)
-            path = score_fold(row, fold, tdir, data, time.time() - t0)
+            # wall seconds of this run's training; None when an earlier run trained it (not measured here)
+            path = score_fold(row, fold, tdir, data, None if trained else time.time() - t0)
             log(f"{row} fold {fold}: scores written ({os.path.relpath(path, REPO_ROOT)}, {time.time() - t0:.0f} s)")
             if not args.no_commit:
                 commit([path], f"ablations: {row} row, fold {fold} scores (radz.ablate; trained on the other folds)")

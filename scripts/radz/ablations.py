@@ -177,7 +177,8 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
         rows[name] = {"label": f"`{name}`", "lever": docs[0]["lever"], "s": s, "alt": alt, "n": len(docs),
                       "mri": float(np.mean([np.mean([max(im[key], key=im[key].get) == im["label"] for im in d["mri_test"]])
                                             for d in docs])),
-                      "minutes": ", ".join(f"{d['train_seconds'] / 60:.0f}" for d in docs), "docs": docs}
+                      "minutes": ", ".join("n/a" if d["train_seconds"] is None else f"{d['train_seconds'] / 60:.0f}"
+                                           for d in docs), "docs": docs}
     if len(rows) == 1:
         return []
     L = ["## Recipe levers (2 ablation folds)", "",
@@ -191,7 +192,7 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
          "| row | lever | folds | seen mean AUC, pooled (95% CI) | seen, per-fold average | vs reference row, paired "
          "(95% CI) | own score vs one-axis (95% CI) | held-out mean, pooled (95% CI) | held-out, per-fold average | "
          "held-out mean with DKAM / plain-name / descriptions-only anchors | brain MRI top-1 (test split) | "
-         "minutes per fold |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "training wall minutes per fold (shared 2-core machine) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         s = r["s"]
         sm, sci = s.pooled(seen)
