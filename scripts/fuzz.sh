@@ -60,12 +60,12 @@ build() {
 run_chunk() {
     local t=$1 secs=$2 bin="$BUILD/tests/fuzz/fuzz_$1" log dict args
     mkdir -p "$WORK/corpus/$t" "$WORK/artifacts/$t" "$WORK/logs"
-    log=$WORK/logs/$t.last.log
+    log=$WORK/logs/$t.$$.last.log   # per process: two lanes may run one target at once
     dict=$(dict_of "$t")
     args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1
           -artifact_prefix="$WORK/artifacts/$t/")
     [ -n "$dict" ] && args+=(-dict="$dict")
-    local t0=$(date +%s) cpu_file=$WORK/logs/$t.cpu
+    local t0=$(date +%s) cpu_file=$WORK/logs/$t.$$.cpu
     # shellcheck disable=SC2046
     /usr/bin/time -f '%U %S' -o "$cpu_file" nice -n "$NICE" "$bin" "${args[@]}" "$WORK/corpus/$t" tests/fuzz/corpus/"$t" \
         $( [ -d tests/fuzz/regressions/"$t" ] && echo tests/fuzz/regressions/"$t" ) >"$log" 2>&1
@@ -116,9 +116,12 @@ for t in order + [t for t in rows if t not in order]:
     secs = sum(int(x[2]) for x in r)
     cpu = sum(float(x[8]) for x in r)
     execs = sum(int(x[3]) for x in r)
-    cov = r[-1][4] if r else "-"
-    ft = r[-1][5] if r else "-"
-    ncorp = r[-1][6] if r else "-"
+    # the last chunk with figures (one whose log another run of the target overwrote, before logs were
+    # per process, has 0 executions and no cov/ft: its CPU time counts, its figures do not)
+    good = [x for x in r if int(x[3]) > 0]
+    cov = good[-1][4] if good else "-"
+    ft = good[-1][5] if good else "-"
+    ncorp = good[-1][6] if good else "-"
     art = os.path.join(work, "artifacts", t)
     names = os.listdir(art) if os.path.isdir(art) else []
     cnt = lambda k: sum(1 for n in names if n.startswith(k))
@@ -137,7 +140,8 @@ for t in order:
     acc, pts = 0.0, []
     for x in r:
         acc += float(x[8])
-        pts.append("%.0f s: %s" % (acc, x[4]))
+        if int(x[3]) > 0:
+            pts.append("%.0f s: %s" % (acc, x[4]))
     L.append("- `%s`: %s" % (t, ", ".join(pts)))
 L.append("")
 cov = os.path.join(work, "coverage.tsv")
