@@ -554,8 +554,9 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
         with open(cfg_path) as f:
             saved = json.load(f)
         now = json.loads(json.dumps(asdict(cfg)))
-        if "input_sizes" not in saved and not now["input_sizes"]:
-            del now["input_sizes"]   # a run started before per-modality sizes existed: all 64 px
+        defaults = json.loads(json.dumps(asdict(TrainConfig())))
+        for k in [k for k in now if k not in saved and k != "model" and now[k] == defaults[k]]:
+            del now[k]   # an option added after the run started, at its default (the same recipe)
         if saved != now:
             diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
             raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved (keys {diff})")
