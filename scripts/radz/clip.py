@@ -85,8 +85,9 @@ def anchors_of(model: DualEncoder, fs_by_mod: dict, desc_tokens: dict, sp, rng: 
 
 def train_clip(mc: ModelConfig, items: dict, images: dict, fs_by_mod: dict, tokc, sp, cfg, out_dir: str) -> DualEncoder:
     """Stage 2 of the dual encoder (checkpoints s2c-eNNN.pt in OUT/checkpoints, sorted after the stage 1 ones; resumable)."""
-    from .train import (batch_pixels, category_loss, cosine_lr, cxr_epoch_order, epoch_seed, last_checkpoint, log,
-                        report_for, assert_no_leak, save_checkpoint, soft_ce, soft_targets)
+    from .train import (batch_pixels, category_loss, cosine_lr, epoch_seed, last_checkpoint, log,
+                        report_for, assert_no_leak, save_checkpoint, soft_ce, soft_targets, stage2_epoch_order,
+                        stage2_steps_per_epoch)
     model = DualEncoder(mc)
     init_weights(model, torch.Generator().manual_seed(cfg.seed))
     params = list(model.parameters())
@@ -105,19 +106,13 @@ def train_clip(mc: ModelConfig, items: dict, images: dict, fs_by_mod: dict, tokc
     display = {m["id"]: m["display"] for m in text.MODALITIES}
     desc_tokens = {f["id"]: [tokc(text.DKAM_TEMPLATE.format(modality=display[mod], name=f["display"], description=d))
                              for d in text.DESCRIPTIONS[f["id"]]] for mod, fs in fs_by_mod.items() for f in fs}
-    n_cxr, n_mri = len(items["cxr"]), len(items["mri"])
-    per_epoch_mri = n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
-    if cfg.mri_match_cxr:
-        per_epoch_mri = min(n_mri, n_cxr)
-    steps_per_epoch = max(1, (n_cxr + per_epoch_mri) // cfg.align_batch)
+    steps_per_epoch = stage2_steps_per_epoch(items, cfg)
     total = cfg.align_epochs * steps_per_epoch
     for epoch in range(first, cfg.align_epochs):
         t0 = time.time()
         rng = random.Random(epoch_seed(cfg.seed, 2, epoch))
         gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, epoch))
-        order = ([("cxr", i) for i in cxr_epoch_order(items["cxr"], cfg.cxr_sampling, rng)]
-                 + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)])
-        rng.shuffle(order)
+        order = stage2_epoch_order(items, cfg, rng)
         model.train()
         losses = []
         for s in range(steps_per_epoch):

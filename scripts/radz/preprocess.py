@@ -102,7 +102,7 @@ def load_images(data_root: str, rel_paths: list[str], cache_dir: str | None, siz
         else np.zeros((0, size, size), np.float32)
     if cache:
         os.makedirs(cache_dir, exist_ok=True)
-        tmp = cache + ".tmp.npy"
+        tmp = f"{cache}.{os.getpid()}.tmp.npy"   # per process: two runs may fill one cache entry at once
         np.save(tmp, arr)
         os.replace(tmp, cache)
     return arr

@@ -428,6 +428,26 @@ def batch_pixels(images: dict, chunk: list, gen: torch.Generator):
             for idx in groups.values()]
 
 
+def stage2_mri_per_epoch(items: dict, cfg: TrainConfig) -> int:
+    n_mri = len(items["mri"])
+    if cfg.mri_match_cxr:
+        return min(n_mri, len(items["cxr"]))
+    return n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
+
+
+def stage2_steps_per_epoch(items: dict, cfg: TrainConfig) -> int:
+    return max(1, (len(items["cxr"]) + stage2_mri_per_epoch(items, cfg)) // cfg.align_batch)
+
+
+def stage2_epoch_order(items: dict, cfg: TrainConfig, rng: random.Random) -> list[tuple[str, int]]:
+    """One stage 2 epoch's (modality, index) order, shared by every stage 2 objective: the chest
+    images (cxr_sampling), a draw of brain MRI, shuffled."""
+    order = ([("cxr", i) for i in cxr_epoch_order(items["cxr"], cfg.cxr_sampling, rng)]
+             + [("mri", i) for i in rng.sample(range(len(items["mri"])), stage2_mri_per_epoch(items, cfg))])
+    rng.shuffle(order)
+    return order
+
+
 def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: TokenCache, sp, cfg: TrainConfig,
                 ckpt_dir: str, start: dict | None) -> None:
     mc = model.cfg
@@ -448,20 +468,13 @@ def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: T
         for f in fs:
             desc_tokens[f["id"]] = [tokc(text.DKAM_TEMPLATE.format(modality=display[mod], name=f["display"], description=d))
                                     for d in text.DESCRIPTIONS[f["id"]]]
-    n_cxr = len(items["cxr"])
-    n_mri = len(items["mri"])
-    per_epoch_mri = n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
-    if cfg.mri_match_cxr:
-        per_epoch_mri = min(n_mri, n_cxr)
-    steps_per_epoch = max(1, (n_cxr + per_epoch_mri) // cfg.align_batch)
+    steps_per_epoch = stage2_steps_per_epoch(items, cfg)
     total = cfg.align_epochs * steps_per_epoch
     for epoch in range(first, cfg.align_epochs):
         t0 = time.time()
         rng = random.Random(epoch_seed(cfg.seed, 2, epoch))
         gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, epoch))
-        order = ([("cxr", i) for i in cxr_epoch_order(items["cxr"], cfg.cxr_sampling, rng)]
-                 + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)])
-        rng.shuffle(order)
+        order = stage2_epoch_order(items, cfg, rng)
         model.train()
         parts = {"loss": [], "global": [], "local": [], "cg": [], "sep": []}
         anchors = None

@@ -87,7 +87,8 @@ def train_vqa(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc, sp,
               start: dict | None) -> None:
     """Stage 2 of the VQA objective: same trainable parameters, optimiser, schedule and epochs as the
     alignment stage (train.train_align), a yes/no loss instead of the alignment losses."""
-    from .train import batch_pixels, cosine_lr, cxr_epoch_order, epoch_seed, log, save_checkpoint, set_stage2_trainable
+    from .train import (batch_pixels, cosine_lr, epoch_seed, log, save_checkpoint, set_stage2_trainable,
+                        stage2_epoch_order, stage2_steps_per_epoch)
     gen0 = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, 999))
     trainable = set_stage2_trainable(model, sp, gen0)
     decay = [p for n, p in trainable if p.dim() >= 2 and n != "decoder.tok.weight"]
@@ -99,19 +100,13 @@ def train_vqa(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc, sp,
         model.load_state_dict(start["model"])
         opt.load_state_dict(start["optimizer"])
         first = start["epoch"] + 1
-    n_cxr, n_mri = len(items["cxr"]), len(items["mri"])
-    per_epoch_mri = n_mri if cfg.mri_per_epoch <= 0 else min(n_mri, cfg.mri_per_epoch)
-    if cfg.mri_match_cxr:
-        per_epoch_mri = min(n_mri, n_cxr)
-    steps_per_epoch = max(1, (n_cxr + per_epoch_mri) // cfg.align_batch)
+    steps_per_epoch = stage2_steps_per_epoch(items, cfg)
     total = cfg.align_epochs * steps_per_epoch
     for epoch in range(first, cfg.align_epochs):
         t0 = time.time()
         rng = random.Random(epoch_seed(cfg.seed, 2, epoch))
         gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, epoch))
-        order = ([("cxr", i) for i in cxr_epoch_order(items["cxr"], cfg.cxr_sampling, rng)]
-                 + [("mri", i) for i in rng.sample(range(n_mri), per_epoch_mri)])
-        rng.shuffle(order)
+        order = stage2_epoch_order(items, cfg, rng)
         model.train()
         losses = []
         for s in range(steps_per_epoch):
