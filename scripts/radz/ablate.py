@@ -4,7 +4,8 @@ score each fold's images with the trained PyTorch model, committing every fold's
     cd scripts && /usr/bin/python3 -m radz.ablate --row cnn            (tens of minutes per fold, one thread)
     cd scripts && /usr/bin/python3 -m radz.ablate --list
 
-A row is a fixed set of radz.train options (ROWS below), written before any of its figures existed. For
+A row is a fixed set of radz.train options (ROWS below), written before any of its figures existed, on top of
+recipe v1 (the one shipped before v2; `--recipe v1`: the rows were defined and measured when it was the default). For
 each ablation fold F (the first two folds of the out-of-fold order, 1 and 3: chosen by that rule, not by a
 figure) a model is trained on the other four folds exactly as radz.train does with those options, under
 build/ablate/<row>/foldF/ (resumable from the epoch checkpoints there), then, in PyTorch:
@@ -48,27 +49,27 @@ DESC_ONLY_TEMPLATE = "Instruction: recognise this finding on a {modality}. Descr
 ROWS = {
     "cnn": ("image encoder",
             "the vision encoder replaced by radz.ceiling's plain CNN (4x4 grid: 16 image tokens); all else as shipped",
-            ["--vision-arch", "cnn", "--grid", "4"]),
+            ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4"]),
     "cnn-balanced-sep": ("loss and sampling",
                          "the cnn row plus: brain MRI drawn per epoch as many as the chest images (not 1,500), chest "
                          "images drawn weighted 1/(images of their patient), and an anchor-separation term "
                          "(weight 1, cosine margin 0.2 between two findings' anchors)",
-                         ["--vision-arch", "cnn", "--grid", "4", "--mri-match-cxr", "--cxr-sampling", "patient",
+                         ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--mri-match-cxr", "--cxr-sampling", "patient",
                           "--w-sep", "1.0", "--sep-margin", "0.2"]),
     "cnn-vqa": ("DFAT vs VQA-style",
                 "the cnn row's encoder and budget, stage 2 trained and scored VQA-style (radz.vqa: log p(yes) - "
                 "log p(no) after 'is there {finding} on this chest x-ray?'; no special-token features, no anchors)",
-                ["--vision-arch", "cnn", "--grid", "4", "--objective", "vqa"]),
+                ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--objective", "vqa"]),
     "cnn-clip": ("decoder vs dual encoder",
                  "the cnn row's vision encoder, no decoder: image tokens averaged and projected, a separate 2-layer "
                  "text encoder (radz.clip), the global and category-guided losses, same budget",
-                 ["--vision-arch", "cnn", "--grid", "4", "--objective", "clip"]),
+                 ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--objective", "clip"]),
     "cnn-mri128": ("resolution per modality",
                    "the cnn row with the brain MRI at 128 px (package format 3, input_size), chest X-rays at 64",
-                   ["--vision-arch", "cnn", "--grid", "4", "--mri-size", "128"]),
+                   ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--mri-size", "128"]),
     "cnn-ncls1": ("special tokens",
                   "the cnn row with 1 <ImgCls>/<TxtCls> token instead of 4",
-                  ["--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
+                  ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.

@@ -43,8 +43,7 @@ need only new descriptions.
 
 ## Model
 
-- Vision encoder: conv stem to an 8x8 grid + {vl}-layer transformer (width {vw}), projector to
-  {p} image tokens of width {d}.
+- Vision encoder: {vision}, projector to {p} image tokens of width {d}.
 - Decoder: {nl}-layer causal transformer (width {d}, {nh} heads, {ml} positions), byte-level BPE
   of {v} tokens; features pooled at {k} learned `<ImgCls>`/`<TxtCls>` tokens from layer {fl}
   (the exported decoder stops there), global features of width {e}.
@@ -55,8 +54,8 @@ need only new descriptions.
 Stage 1: language-model pre-training on generated radiology-style reports and finding
 descriptions. Stage 2: alignment with the decoder frozen and LoRA (rank {lora}) on its
 attention and MLP: symmetric InfoNCE on global image/report features (multi-positive for equal
-label sets), a local-feature loss, and a category-guided loss towards the DKAM anchors.
-Reports are generated from the image labels (the NIH reports are not public).
+label sets), a local-feature loss, and a category-guided loss towards the DKAM anchors{sep}.
+{sampling} Reports are generated from the image labels (the NIH reports are not public).
 
 - Chest X-ray: NIH ChestX-ray14 subset `nih1000`, folds {folds} (by patient); fold 1 is held
   out for evaluation.
@@ -84,6 +83,22 @@ reports by NIH and are noisy; figures on `nih1000` differ from each other by noi
 - Brain MRI: Msoud Nickparvar, "Brain Tumor MRI Dataset", Kaggle, 2021 (CC0); Jun Cheng et al.,
   figshare brain tumor dataset (CC BY 4.0); SARTAJ; Br35H.
 """
+
+
+def vision_text(mc: dict) -> str:
+    if mc.get("vision_arch", "vit") == "cnn":
+        w = mc["cnn_widths"]
+        return (f"a plain CNN (stride-2 stem, four stages of two conv-BatchNorm-ReLU, widths "
+                f"{', '.join(map(str, w))}) to a {mc['grid']}x{mc['grid']} grid (block means for inputs above 64 px)")
+    return f"conv stem to an {mc['grid']}x{mc['grid']} grid + {mc['vision_layers']}-layer transformer (width {mc['vision_width']})"
+
+
+def sampling_text(cfg) -> str:
+    cxr = ("Chest X-rays are drawn each epoch weighted 1/(images of their patient), as many draws as images"
+           if cfg.cxr_sampling == "patient" else "Every chest X-ray is seen once per epoch")
+    mri = ("as many brain MRI slices as chest X-rays" if cfg.mri_match_cxr
+           else f"{cfg.mri_per_epoch} brain MRI slices" if cfg.mri_per_epoch else "every brain MRI slice")
+    return f"{cxr}; {mri} per epoch."
 
 
 def role_of(path: str) -> str:
@@ -223,7 +238,10 @@ def build(args) -> int:
     mc = info["model"]
     with open(os.path.join(package, "README.md"), "w") as f:
         f.write(MODEL_CARD.format(
-            name=name, description=description, vl=mc["vision_layers"], vw=mc["vision_width"], p=mc["grid"] ** 2,
+            name=name, description=description, vision=vision_text(mc), p=mc["grid"] ** 2,
+            sep=(f"; an anchor-separation term (weight {cfg.w_sep:g}: two findings' anchors pay for a cosine above "
+                 f"{cfg.sep_margin:g})" if cfg.w_sep > 0 else ""),
+            sampling=sampling_text(cfg),
             d=mc["hidden_size"], nl=mc["n_layers"], nh=mc["n_heads"], ml=mc["max_length"], v=mc["vocab_size"],
             k=mc["n_cls"], fl=mc["feature_layer"] if mc["feature_layer"] > 0 else max(1, mc["n_layers"] - 1),
             e=mc["feature_dim"], lora=mc["lora_rank"], folds=", ".join(map(str, cfg.train_folds)),
