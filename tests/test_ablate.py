@@ -12,6 +12,7 @@ import math
 import os
 import random
 import sys
+from dataclasses import asdict
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
@@ -161,11 +162,23 @@ def test_clip_dual_encoder_features_are_unit_vectors():
 
 def test_every_row_parses_and_names_its_reference():
     ap_rows = set(ablate.ROWS)
-    assert set(ablate.REFERENCE) == ap_rows, set(ablate.REFERENCE) ^ ap_rows
+    assert set(ablate.REFERENCE) == ap_rows | {"v2"}, set(ablate.REFERENCE) ^ (ap_rows | {"v2"})
     for name, (kind, what, opts) in ablate.ROWS.items():
-        assert ablate.REFERENCE[name] in ap_rows | {"shipped"}
+        assert ablate.REFERENCE[name] in ap_rows | {"v1"}
+        assert opts[:2] == ["--recipe", "v1"], f"{name}: a row starts from recipe v1"
         cfg = train.make_config(ablate._args_of(["--out", "x"] + opts))
         assert cfg.objective in ("dfat", "vqa", "clip") and kind and what
+
+
+def test_v2_is_the_balanced_sep_row_with_mri_at_128():
+    """The shipped recipe (radz.train's defaults) is what ablations.md says: cnn-balanced-sep + brain MRI at 128 px."""
+    v2 = asdict(train.make_config(ablate._args_of(["--out", "x"])))
+    row = asdict(train.make_config(ablate._args_of(["--out", "x"] + ablate.ROWS["cnn-balanced-sep"][2])))
+    assert row["input_sizes"] == {} and v2["input_sizes"] == {"mri": 128}
+    row["input_sizes"] = {"mri": 128}
+    assert v2 == row, sorted(k for k in v2 if v2[k] != row[k])
+    v1 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1"])))
+    assert v1["model"]["vision_arch"] == "vit" and v1["w_sep"] == 0 and v1["cxr_sampling"] == "all"
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ ROWS = {
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
-REFERENCE = {"cnn": "shipped", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "cnn-mri128": "cnn", "cnn-ncls1": "cnn"}
+REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "cnn-mri128": "cnn", "cnn-ncls1": "cnn",
+             "v2": "cnn-balanced-sep"}
 
 
 
