@@ -58,6 +58,7 @@ debs=(
     emscripten chromium
     clang libclang-rt-14-dev
     libgdcm-dev libgdcm-tools dcmtk python3-pydicom zlib1g-dev
+    wordnet-base
 )
 missing=()
 for p in "${debs[@]}"; do

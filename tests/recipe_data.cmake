@@ -12,6 +12,9 @@ if (NOT EMSCRIPTEN)
     # per-modality input sizes (format version 3): block-mean pooling, ONNX with dynamic H and W at 64
     # and 128, batches of two sizes, augment
     add_test(NAME recipe_input_size COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_input_size.py)
-    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden recipe_ablate recipe_input_size PROPERTIES TIMEOUT 300)
+    # the WordNet gloss corpus of the text-knowledge lever (radz.glosses): a hand-written data.noun, the leak filter
+    add_test(NAME recipe_glosses COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/test_glosses.py)
+    set_tests_properties(recipe_bpe recipe_text_leaks recipe_youden recipe_ablate recipe_input_size recipe_glosses
+        PROPERTIES TIMEOUT 300)
     set_tests_properties(recipe_splits PROPERTIES TIMEOUT 600)
 endif()

@@ -50,12 +50,15 @@ def fold_config(fold: int, seed: int) -> dict:
 
 
 def same_recipe(saved: dict, wanted: dict) -> bool:
-    """Equal configs, ignoring the vocabulary size the tokenizer fills in and the thread count (it changes the
-    order of float sums, not the recipe)."""
+    """Equal configs, ignoring the vocabulary size the tokenizer fills in, the thread count (it changes the
+    order of float sums, not the recipe) and options newer than the package at their v1 value."""
     a, b = json.loads(json.dumps(saved)), json.loads(json.dumps(wanted))
     for c in (a, b):
         c.get("model", {}).pop("vocab_size", None)
         c.pop("threads", None)
+    v1 = json.loads(json.dumps(asdict(train_mod.recipe_v1())))
+    for k in [k for k in b if k not in a and k != "model" and b[k] == v1.get(k)]:
+        del b[k]   # an option added after the package was built, at its v1 value (the same recipe)
     return a == b
 
 

@@ -51,6 +51,7 @@ class TrainConfig:
     mri_limit: int = 0
     vocab_size: int = 2048
     reports_per_image: int = 3      # tokenizer / LM corpus
+    lm_glosses: str = ""            # "wordnet": WordNet glosses join the tokenizer / LM corpus (radz.glosses)
     lm_epochs: int = 6
     lm_steps_per_epoch: int = 150
     lm_batch: int = 32
@@ -229,6 +230,14 @@ def lm_corpus(items: list[dict], fs_by_mod: dict, cfg: TrainConfig, rng: random.
     dk = [t for _, t in dkam_texts(fs_by_mod)]
     descs = [d for fs in fs_by_mod.values() for f in fs for d in text.DESCRIPTIONS[f["id"]]]
     texts += dk * 3 + descs
+    if cfg.lm_glosses == "wordnet":
+        from .glosses import gloss_texts
+        g = gloss_texts()
+        leak = set(text.check_no_leak(g, cfg.held_out))
+        texts += [t for t in g if t not in leak]
+        log(f"WordNet glosses: {len(g) - len(leak)} texts ({len(leak)} naming a held-out finding left out)")
+    elif cfg.lm_glosses:
+        raise SystemExit(f"config lm_glosses: expected '' or 'wordnet', found {cfg.lm_glosses!r}")
     return texts
 
 
@@ -651,7 +660,7 @@ def make_config(args) -> TrainConfig:
     if args.train_folds is not None:
         cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
     for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch", "w_sep",
-                 "sep_margin", "cxr_sampling", "objective"):
+                 "sep_margin", "cxr_sampling", "objective", "lm_glosses"):
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
@@ -696,6 +705,8 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--grid", type=int, default=None, help="image token grid side (P = grid^2; cnn: 4 or 8; v2: 4, v1: 8)")
     ap.add_argument("--w-sep", type=float, default=None, help="weight of the anchor separation term (v2: 1, v1: 0)")
     ap.add_argument("--sep-margin", type=float, default=None)
+    ap.add_argument("--lm-glosses", default=None, choices=["", "wordnet"],
+                    help="text knowledge: WordNet glosses (Debian wordnet-base) in the stage 1 corpus (default none)")
     ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"], help="v2: patient, v1: all")
     ap.add_argument("--objective", default=None, choices=["dfat", "vqa", "clip"],
                     help="stage 2 objective (default dfat; vqa and clip are ablation baselines: radz.vqa, radz.clip)")
