@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import traceback
 
 import numpy as np
 import torch
@@ -21,6 +20,7 @@ import torch
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
+from py_runner import run_tests  # noqa: E402
 from radz import ort  # noqa: E402
 from radz.export import VisionGraph  # noqa: E402
 from radz.model import ModelConfig, RadZ, check_input_size, init_weights, pool_to_grid, vision_tokens  # noqa: E402
@@ -151,25 +151,5 @@ def test_augment_keeps_the_side():
     assert max(abs(v) for v in moved) == 6, sorted(moved)
 
 
-TESTS = [test_pool_to_grid_hand_values, test_sizes_checked, test_same_tokens_at_every_size,
-         test_onnx_dynamic_size_matches_pytorch, test_mixed_batch_equals_one_at_a_time,
-         test_baselines_take_mixed_batches, test_augment_keeps_the_side]
-
-
-def main() -> int:
-    passed = failed = 0
-    for t in TESTS:
-        try:
-            t()
-            passed += 1
-            print(f"ok    {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL  {t.__name__}")
-            traceback.print_exc(limit=3)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(dict(globals())))

@@ -5,7 +5,7 @@ Shapes and sequences follow docs/model-package.md section 4.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 
 import torch
 import torch.nn as nn
