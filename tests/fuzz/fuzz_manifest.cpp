@@ -9,12 +9,12 @@ int fuzz_manifest(const uint8_t * data, size_t size) {
         FUZZ_CHECK(!err.empty() && err.find('\n') == std::string::npos);
         return 0;
     }
-    FUZZ_CHECK(pkg.format_version >= 0 && pkg.format_version <= 2);
-    // Format 2's modality head (section 11): present exactly in version 2, its graph a listed
+    FUZZ_CHECK(pkg.format_version >= 0 && pkg.format_version <= 3);
+    // The modality head (section 11): present exactly from version 2 on, its graph a listed
     // file of role "modality", its classes the package's modalities then "other", its
     // thresholds in range.
     const package_modality_head & h = pkg.modality_head;
-    FUZZ_CHECK(h.present == (pkg.format_version == 2));
+    FUZZ_CHECK(h.present == (pkg.format_version >= 2));
     if (h.present) {
         const package_file * g = package_file_find(pkg, h.graph);
         FUZZ_CHECK(g != nullptr && g->role == "modality");

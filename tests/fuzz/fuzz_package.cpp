@@ -36,7 +36,7 @@ private:
 };
 
 // Opens any bytes as a graph; the label (the file's name) says which it is: vision.*,
-// modality.* (format 2's modality head, docs/model-package.md) or the decoder.
+// modality.* (the modality head of formats 2 and 3, docs/model-package.md) or the decoder.
 class fuzz_backend : public backend {
 public:
     std::unique_ptr<backend_graph> open_graph(const uint8_t *, size_t, const std::string & label, std::string *) override {

@@ -6,7 +6,7 @@ repository's own small files and the quick test package. Run from the repository
 
 Seeds are small (each under 64 KiB); what scripts/fuzz.sh finds is kept in build-fuzz/, and
 only the inputs that matter (a crash's reproducer, a minimised corpus) are committed. The
-package must be of format 2 (a modality head: scripts/build_package.sh --quick), so that the
+package must be of format 2 or 3 (a modality head: scripts/build_package.sh --quick), so that the
 manifest and package seeds carry `modality_head` and a file of role `modality`.
 """
 import json
@@ -91,11 +91,12 @@ for t in texts:
         n += 1
 put("tokenizer_encode", "finding.txt", "A chest X-ray showing Pleural effusion: blunting of the costophrenic angle <s>")
 
-# manifest: format 2 (a modality head, a file of role "modality"), as the package readers meet them
+# manifest: format 2 or 3 (a modality head, a file of role "modality"; 3: a modality's input_size), as the
+# package readers meet them
 for name, path in (("quick.json", os.path.join(pkg, "manifest.json")),
                    ("radz-tiny.json", os.path.join(root, "assets/models/radz-tiny/manifest.json"))):
     m = json.loads(read(path))
-    assert m.get("format_version") == 2 and "modality_head" in m, (path, "not a format-2 manifest")
+    assert m.get("format_version") in (2, 3) and "modality_head" in m, (path, "not a format-2 or 3 manifest")
     assert any(f.get("role") == "modality" for f in m["files"]), (path, "no file of role modality")
     put("manifest", name, read(path))
 
