@@ -171,24 +171,25 @@ def test_every_row_parses_and_names_its_reference():
 
 
 def test_v2_is_the_balanced_sep_row():
-    """The shipped recipe (radz.train's defaults) is what ablations.md says: the cnn-balanced-sep row."""
-    v2 = asdict(train.make_config(ablate._args_of(["--out", "x"])))
+    """Recipe v2 is what ablations.md says: the cnn-balanced-sep row; the defaults are v1 (shipped)."""
+    v2 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2"])))
     row = asdict(train.make_config(ablate._args_of(["--out", "x"] + ablate.ROWS["cnn-balanced-sep"][2])))
     assert v2 == row, sorted(k for k in v2 if v2[k] != row[k])
     v1 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1"])))
+    assert v1 == asdict(train.make_config(ablate._args_of(["--out", "x"])))
     assert v1["model"]["vision_arch"] == "vit" and v1["w_sep"] == 0 and v1["cxr_sampling"] == "all"
 
 
 def test_cnn_with_two_input_sizes_is_refused():
     """BatchNorm statistics differ between input sizes (train.check_recipe): the CNN encoder takes one size."""
-    cfg = train.make_config(ablate._args_of(["--out", "x", "--mri-size", "128"]))
+    cfg = train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2", "--mri-size", "128"]))
     try:
         train.check_recipe(cfg)
         raise AssertionError("expected SystemExit")
     except SystemExit as e:
         assert "one input size" in str(e) and "[64, 128]" in str(e), str(e)
-    train.check_recipe(train.make_config(ablate._args_of(["--out", "x"])))
-    train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1", "--mri-size", "128"])))
+    train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2"])))
+    train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--mri-size", "128"])))
 
 
 if __name__ == "__main__":
