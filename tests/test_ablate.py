@@ -8,10 +8,12 @@ Small tensors and hand values; no training beyond a few quick-size steps. Prints
 from __future__ import annotations
 
 import collections
+import json
 import math
 import os
 import random
 import sys
+import tempfile
 from dataclasses import asdict
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
@@ -23,7 +25,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from py_runner import run_tests  # noqa: E402
-from radz import ablate, clip, text, train, vqa  # noqa: E402
+from radz import ablate, clip, oof, text, train, vqa  # noqa: E402
 from radz.ceiling import SmallCnn  # noqa: E402
 from radz.model import ModelConfig, RadZ, init_weights, special_ids  # noqa: E402
 
@@ -190,6 +192,49 @@ def test_cnn_with_two_input_sizes_is_refused():
         assert "one input size" in str(e) and "[64, 128]" in str(e), str(e)
     train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2"])))
     train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--mri-size", "128"])))
+
+
+def test_config_drop_newer_keeps_every_changed_option():
+    """An option newer than a saved config is dropped only at its v1 value (train.config_drop_newer)."""
+    now = json.loads(json.dumps(asdict(train.recipe_v1())))
+    saved = {k: v for k, v in now.items() if k != "lm_glosses"}
+    assert train.config_drop_newer(saved, now) == saved
+    now["lm_glosses"] = "wordnet"
+    assert train.config_drop_newer(saved, now)["lm_glosses"] == "wordnet"
+
+
+def test_oof_candidate_recipe_and_ablation_reuse():
+    """radz.oof --out-dir D -- RECIPE: the recipe reaches the fold's config; a finished ablation fold with the
+    same config (threads aside) is found, an unfinished or different one is not; the shipped folder refuses
+    a recipe."""
+    cfg = oof.fold_config(3, 0, ["--recipe", "v1", "--mri-size", "128"])
+    assert cfg["input_sizes"] == {"mri": 128} and cfg["train_folds"] == [0, 1, 2, 4], cfg
+    with tempfile.TemporaryDirectory() as root:
+        def row(name, conf, done=True):
+            d = os.path.join(root, name, "fold3", "train")
+            os.makedirs(d)
+            saved = json.loads(json.dumps(conf))
+            saved["threads"] = 1
+            saved["model"]["vocab_size"] = 1999
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump(saved, f)
+            if done:
+                open(os.path.join(d, "weights.sha256"), "w").close()
+            return d
+        row("a-other", oof.fold_config(3, 0, ["--recipe", "v1", "--mri-size", "192"]))
+        row("b-unfinished", cfg, done=False)
+        assert oof.finished_ablation(3, cfg, root) is None
+        want = row("c-same", cfg)
+        assert oof.finished_ablation(3, cfg, root) == want
+        assert oof.finished_ablation(1, cfg, root) is None
+    for argv, msg in ((["--", "--mri-size", "128"], "needs an --out-dir of its own"),
+                      (["--out-dir", "/tmp/x", "--report-only"], "leave --out-dir out"),
+                      (["--out-dir", "/tmp/x", "--folds", "1", "--", "--no-such-option"], "not radz.train options")):
+        try:
+            oof.main(argv)
+            raise AssertionError(f"{argv}: expected SystemExit")
+        except SystemExit as e:
+            assert msg in str(e), (argv, str(e))
 
 
 if __name__ == "__main__":

@@ -93,6 +93,13 @@ def recipe_v1() -> TrainConfig:
     return TrainConfig()
 
 
+def config_drop_newer(saved: dict, now: dict) -> dict:
+    """`now` (a config as JSON) without the top-level options that `saved` lacks and that sit at their v1 value:
+    an option added to the recipe after `saved` was written, left at its default, is the same recipe."""
+    v1 = json.loads(json.dumps(asdict(recipe_v1())))
+    return {k: v for k, v in now.items() if k in saved or k == "model" or v != v1.get(k)}
+
+
 def recipe_v2() -> TrainConfig:
     """Issue #11's candidate, `radz.train --recipe v2`: the cnn-balanced-sep ablation row (the CNN encoder with a
     4x4 grid, chest images drawn weighted 1/(images of their patient), as many brain MRI per epoch as chest
@@ -606,10 +613,7 @@ def train(cfg: TrainConfig, out_dir: str, data_dir: str, resume: bool) -> dict:
     if resume and os.path.exists(cfg_path):
         with open(cfg_path) as f:
             saved = json.load(f)
-        now = json.loads(json.dumps(asdict(cfg)))
-        defaults = json.loads(json.dumps(asdict(recipe_v1())))
-        for k in [k for k in now if k not in saved and k != "model" and now[k] == defaults[k]]:
-            del now[k]   # an option added after the run started, at its v1 value (the same recipe)
+        now = config_drop_newer(saved, json.loads(json.dumps(asdict(cfg))))
         if saved != now:
             diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
             raise SystemExit(f"{cfg_path}: --resume with a different config than the one saved (keys {diff})")
