@@ -36,6 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .preprocess import preprocess_file
+from .report import MODALITY_BEGIN, MODALITY_END
 from . import splits
 from .ood_sets import KINDS, INDIST_VARIANTS, train_rows
 from .train import REPO_ROOT, DEFAULT_DATA
@@ -398,8 +399,7 @@ def cmd_add(args) -> int:
 
 # ---------------------------------------------------------------------------------------- report
 
-BEGIN = "<!-- radz.modality report: begin -->"
-END = "<!-- radz.modality report: end -->"
+BEGIN, END = MODALITY_BEGIN, MODALITY_END     # accuracy.md's markers of this section (radz.report keeps it)
 KIND_TEXT = {
     "photo": "photographs (scikit-image, matplotlib samples, crops, LFW faces)",
     "document": "rendered text pages (licence texts, DejaVu fonts; clean and scanned-looking)",

@@ -20,6 +20,9 @@ from . import metrics
 from .package_results import finding_label, mri_labels, nih_labels
 from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT
 
+# The section radz.modality report writes into accuracy.md: kept when this report rewrites the page.
+MODALITY_BEGIN = "<!-- radz.modality report: begin -->"
+MODALITY_END = "<!-- radz.modality report: end -->"
 OOF_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof")
 SHIPPED_RESULTS = os.path.join(REPO_ROOT, "assets", "models", "radz-tiny-results")
 N_BOOT = 1000
@@ -303,7 +306,10 @@ def report(data_dir: str) -> str:
     # ---- MRI
     L += ["## Brain MRI (shipped model, test split)", "",
           "`assets/splits/brain_mri_test.csv`: 20% of each class, near-duplicate groups (correlation >= 0.95 at "
-          "64x64) kept on one side of the split. Top-1 = largest logit.", ""] + mri_lines + [""]
+          "64x64) kept on one side of the split. Top-1 = largest logit (the calibrated score the CLI and the page "
+          "show: scale * (cosine - threshold), each class with its own calibration); ablations.md ranks recipes by "
+          "the largest cosine, without the calibration, so its MRI top-1 can differ from this one and order two recipes "
+          "otherwise.", ""] + mri_lines + [""]
 
     # ---- variants
     L += ["## Variants paired on the same images", "",
@@ -335,6 +341,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     text = report(args.data)
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            old = f.read()
+        if MODALITY_BEGIN in old and MODALITY_END in old:   # radz.modality report's section: not this report's to drop
+            text = (text.rstrip("\n") + "\n\n" +
+                    old[old.index(MODALITY_BEGIN):old.index(MODALITY_END) + len(MODALITY_END)] + "\n")
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
