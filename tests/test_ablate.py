@@ -109,6 +109,43 @@ def test_stage1_key_ignores_stage2_and_encoder_options_only():
     assert ablate.stage1_key(a + ["--lm-epochs", "3"]) != k
 
 
+def test_seed_stage1_takes_the_decoder_of_a_same_stage1_training_only():
+    """ablate.seed_stage1 (radz.ablate and radz.oof): another training's stage 1 starts this one when only stage 2
+    or encoder options differ; its decoder weights, this model's freshly initialised encoder."""
+    base = json.loads(json.dumps(asdict(train.recipe_v1())))
+    base["model"] = asdict(small_config())
+    base["lm_epochs"] = 2
+    m = RadZ(small_config())
+    init_weights(m, torch.Generator().manual_seed(5))
+    with tempfile.TemporaryDirectory() as t:
+        src = os.path.join(t, "other", "train")
+        os.makedirs(os.path.join(src, "checkpoints"))
+        saved = json.loads(json.dumps(base))
+        saved.pop("lm_glosses")          # an older config, without a newer option
+        saved["threads"] = 1
+        with open(os.path.join(src, "config.json"), "w") as f:
+            json.dump(saved, f)
+        torch.save({"stage": 1, "epoch": 1, "model": m.state_dict(), "optimizer": {}},
+                   os.path.join(src, "checkpoints", "s1-e001.pt"))
+        other = json.loads(json.dumps(base))
+        other["model"]["n_cls"] = 1
+        assert ablate.seed_stage1(other, os.path.join(t, "a"), [src]) is None
+        other = json.loads(json.dumps(base))
+        other["lm_glosses"] = "wordnet"
+        assert ablate.seed_stage1(other, os.path.join(t, "b"), [src]) is None
+        want = json.loads(json.dumps(base))
+        want["model"].update(vision_arch="cnn", grid=4)
+        want["w_sep"], want["input_sizes"] = 1.0, {"mri": 128}
+        assert ablate.seed_stage1(want, os.path.join(t, "c"), [src]) == src
+        got = torch.load(os.path.join(t, "c", "s1-e001.pt"))["model"]
+        fresh = RadZ(small_config(vision_arch="cnn", grid=4))
+        init_weights(fresh, torch.Generator().manual_seed(base["seed"]))
+        for k, v in fresh.state_dict().items():
+            expect = m.state_dict()[k] if k.startswith("decoder.") else v
+            assert torch.equal(got[k], expect), k
+        assert ablate.seed_stage1(want, os.path.join(t, "c"), [src]) is None    # a started training is left alone
+
+
 def test_decoder_initialisation_does_not_depend_on_the_encoder():
     # what makes sharing stage 1 between a vit row and a cnn row exact
     m1, m2 = RadZ(small_config()), RadZ(small_config(vision_arch="cnn", grid=4))

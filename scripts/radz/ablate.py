@@ -100,41 +100,59 @@ STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_
 VISION_KEYS = {"vision_arch", "grid", "cnn_widths", "vision_width", "vision_layers", "vision_heads", "stem_channels"}
 
 
+def stage1_key_of(cfg: dict) -> str:
+    """What stage 1 depends on, of a config as JSON (a saved config.json or asdict(make_config(...))): every key
+    but the stage 2 ones, the vision encoder's, the vocabulary size the tokenizer fills in and the thread count."""
+    c = json.loads(json.dumps(cfg))
+    c.pop("threads", None)
+    c["model"] = {k: v for k, v in c["model"].items() if k not in VISION_KEYS and k != "vocab_size"}
+    return json.dumps({k: v for k, v in c.items() if k not in STAGE2_KEYS}, sort_keys=True)
+
+
 def stage1_key(argv: list[str]) -> str:
-    cfg = json.loads(json.dumps(train_mod.make_config(_args_of(argv)).__dict__))
-    cfg["model"] = {k: v for k, v in cfg["model"].items() if k not in VISION_KEYS}
-    return json.dumps({k: v for k, v in cfg.items() if k not in STAGE2_KEYS}, sort_keys=True)
+    return stage1_key_of(json.loads(json.dumps(train_mod.make_config(_args_of(argv)).__dict__)))
 
 
-def reuse_stage1(row: str, fold: int, argv: list[str], out: str) -> None:
-    """Start from another row's finished stage 1 for this fold when the two stage 1s are the same recipe
-    (stage1_key): its decoder weights, this row's freshly initialised vision encoder (as radz.train makes
-    it). Stage 1 is about a quarter of a fold's time."""
-    ckpt = os.path.join(out, "checkpoints")
+def seed_stage1(wanted: dict, ckpt: str, train_dirs: list[str]) -> str | None:
+    """Start a training at ckpt (its checkpoints folder, empty) from another training's finished stage 1 when
+    the two stage 1s are the same recipe (stage1_key_of; options newer than the other's config count at their
+    v1 value): its decoder weights and optimizer state, the wanted model's freshly initialised vision encoder
+    (as radz.train makes it). Returns the training folder used, or None. Stage 1 is about a quarter of a fold."""
     if os.path.isdir(ckpt) and os.listdir(ckpt):
-        return
-    mine = stage1_key(argv)
-    cfg = train_mod.make_config(_args_of(argv))
-    name = f"s1-e{cfg.lm_epochs - 1:03d}.pt"
-    for other, (_, _, opts) in ROWS.items():
-        src = os.path.join(WORK_DIR, other, f"fold{fold}", "train", "checkpoints", name)
-        if other == row or not os.path.exists(src):
+        return None
+    name = f"s1-e{wanted['lm_epochs'] - 1:03d}.pt"
+    for d in train_dirs:
+        src = os.path.join(d, "checkpoints", name)
+        cfg_path = os.path.join(d, "config.json")
+        if os.path.abspath(os.path.join(d, "checkpoints")) == os.path.abspath(ckpt) or not (
+                os.path.exists(src) and os.path.exists(cfg_path)):
             continue
-        if stage1_key(argv[:argv.index("--resume") + 1] + opts) != mine:
+        with open(cfg_path) as f:
+            saved = json.load(f)
+        if stage1_key_of(saved) != stage1_key_of(train_mod.config_drop_newer(saved, wanted)):
             continue
         done = torch.load(src)
-        mc = ModelConfig.from_dict(cfg.model)
+        mc = ModelConfig.from_dict(wanted["model"])
         mc.vocab_size = done["model"]["decoder.tok.weight"].shape[0]
         fresh = RadZ(mc)
-        init_weights(fresh, torch.Generator().manual_seed(cfg.seed))
+        init_weights(fresh, torch.Generator().manual_seed(wanted["seed"]))
         state = fresh.state_dict()
         state.update({k: v for k, v in done["model"].items() if k.startswith("decoder.")})
         os.makedirs(ckpt, exist_ok=True)
-        torch.save({"stage": 1, "epoch": cfg.lm_epochs - 1, "model": state, "optimizer": done["optimizer"]},
+        torch.save({"stage": 1, "epoch": wanted["lm_epochs"] - 1, "model": state, "optimizer": done["optimizer"]},
                    os.path.join(ckpt, name))
-        log(f"{row} fold {fold}: stage 1 is row {other}'s ({os.path.relpath(src, REPO_ROOT)}: its decoder, "
-            "this row's initial vision encoder)")
-        return
+        return d
+    return None
+
+
+def reuse_stage1(row: str, fold: int, argv: list[str], out: str) -> None:
+    """Start from another row's finished stage 1 for this fold when the two stage 1s are the same recipe."""
+    wanted = json.loads(json.dumps(train_mod.make_config(_args_of(argv)).__dict__))
+    dirs = [os.path.join(WORK_DIR, other, f"fold{fold}", "train") for other in ROWS if other != row]
+    src = seed_stage1(wanted, os.path.join(out, "checkpoints"), dirs)
+    if src:
+        log(f"{row} fold {fold}: stage 1 is {os.path.relpath(src, REPO_ROOT)}'s (its decoder, this row's initial "
+            "vision encoder)")
 
 
 def _args_of(argv: list[str]) -> argparse.Namespace:

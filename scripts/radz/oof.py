@@ -22,7 +22,8 @@ Another recipe (a candidate, measured before it may replace the shipped one): ra
 Its packages are built under assets/models/oof-work/<out-dir name>/foldF/; accuracy.md (the shipped recipe's
 report) is left alone. A fold whose model an ablation row (radz.ablate) trained with the same config and
 seed is not trained again: its training folder (config, tokenizer, last checkpoint) is copied and the build
-only exports it.
+only exports it; otherwise a finished stage 1 of the same stage 1 recipe (radz.ablate.stage1_key_of: another
+recipe's fold F differing only in stage 2 or vision encoder options) starts the training at stage 2.
 
 On 2 cores, three folds at once with --threads 1 (three runners with disjoint --folds) finish
 sooner than one after another with 2 threads: small matrix products gain little from a second
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import glob
 import json
 import os
 import shutil
@@ -144,6 +146,14 @@ def package_for(fold: int, seed: int, data_dir: str, threads: int | None, recipe
             log(f"fold {fold}: {os.path.relpath(src, REPO_ROOT)} trained this config: exporting its model")
             seed_from_ablation(src, os.path.dirname(ckpt))
             how = "ablation"
+        else:
+            from .ablate import seed_stage1
+            dirs = sorted(glob.glob(os.path.join(WORK_DIR, "**", f"fold{fold}", "package-work", "train"), recursive=True)
+                          + glob.glob(os.path.join(ABLATE_DIR, "*", f"fold{fold}", "train")))
+            src = seed_stage1(wanted, ckpt, dirs)
+            if src:
+                log(f"fold {fold}: stage 1 is {os.path.relpath(src, REPO_ROOT)}'s (the same stage 1 recipe: its decoder, "
+                    "this recipe's initial vision encoder)")
     resume = os.path.isdir(ckpt) and bool(os.listdir(ckpt))
     if resume:
         with open(os.path.join(os.path.dirname(ckpt), "config.json")) as f:
