@@ -426,7 +426,7 @@ def render(data_dir: str) -> str:
           "exported graph uses: the CNN encoder normalises each input size by its own statistics in training (a "
           "two-size batch runs one size at a time) and by shared ones once exported. `radz.train` now refuses the "
           "CNN encoder with two input sizes, v2 reads the MRI at 64 px, and the lever's row is `vit-mri128` (recipe "
-          "v1's transformer, no BatchNorm), not run yet. The package format, both builds and the quick package at "
+          "v1's transformer, no BatchNorm)" + ("" if "vit-mri128" in run else ", not run yet") + ". The package format, both builds and the quick package at "
           "128 px are unaffected (the quick build's encoder is the transformer).", ""]
     L += ["## Choosing v2, and why it is not shipped", "",
           "The rule (the issue's: levers are chosen on the seen findings only): a lever joins the recipe when, on the "
