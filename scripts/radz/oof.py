@@ -155,8 +155,9 @@ def package_for(fold: int, seed: int, data_dir: str, threads: int | None, recipe
                 log(f"fold {fold}: stage 1 is {os.path.relpath(src, REPO_ROOT)}'s (the same stage 1 recipe: its decoder, "
                     "this recipe's initial vision encoder)")
     resume = os.path.isdir(ckpt) and bool(os.listdir(ckpt))
-    if resume:
-        with open(os.path.join(os.path.dirname(ckpt), "config.json")) as f:
+    saved_cfg = os.path.join(os.path.dirname(ckpt), "config.json")
+    if resume and os.path.exists(saved_cfg):   # (a stage 1 seeded from another training has no config yet)
+        with open(saved_cfg) as f:
             threads = json.load(f)["threads"]    # radz.train --resume wants the saved config, thread count included
     argv = fold_argv(fold, seed, list(recipe)) + ["--out", pkg, "--data", data_dir]
     if threads is not None:
