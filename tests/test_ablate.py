@@ -201,9 +201,10 @@ def test_clip_dual_encoder_features_are_unit_vectors():
 
 def test_every_row_parses_and_names_its_reference():
     ap_rows = set(ablate.ROWS)
-    assert set(ablate.REFERENCE) == ap_rows | {"v2"}, set(ablate.REFERENCE) ^ (ap_rows | {"v2"})
+    cands = {"v2", "v3"}   # candidate recipes: their row is the ablation row whose recipe they are
+    assert set(ablate.REFERENCE) == ap_rows | cands, set(ablate.REFERENCE) ^ (ap_rows | cands)
     for name, (kind, what, opts) in ablate.ROWS.items():
-        assert ablate.REFERENCE[name] in ap_rows | {"v1", "v2"}
+        assert ablate.REFERENCE[name] in ap_rows | {"v1"} | cands
         assert opts[:2] in (["--recipe", "v1"], ["--recipe", "v2"]), f"{name}: a row names the recipe it starts from"
         cfg = train.make_config(ablate._args_of(["--out", "x"] + opts))
         assert cfg.objective in ("dfat", "vqa", "clip") and kind and what
@@ -217,6 +218,18 @@ def test_v2_is_the_balanced_sep_row():
     v1 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1"])))
     assert v1 == asdict(train.make_config(ablate._args_of(["--out", "x"])))
     assert v1["model"]["vision_arch"] == "vit" and v1["w_sep"] == 0 and v1["cxr_sampling"] == "all"
+
+
+def test_candidates_are_their_rows_recipes():
+    """ablations.CANDIDATES: each candidate's reference row is the ablation row whose recipe it is (its folds 1
+    and 3 are that row's models, exported by radz.oof)."""
+    from radz import ablations
+    assert set(ablations.CANDIDATES) == {k for k in ablate.REFERENCE if k not in ablate.ROWS}
+    for name, c in ablations.CANDIDATES.items():
+        assert ablate.REFERENCE[name] == c["row"] and c["row"] in ablate.ROWS, name
+    v3 = oof.fold_config(1, 0, ["--recipe", "v1", "--mri-size", "128"])
+    row = oof.fold_config(1, 0, ablate.ROWS["vit-mri128"][2])
+    assert oof.same_recipe(row, v3)
 
 
 def test_cnn_with_two_input_sizes_is_refused():

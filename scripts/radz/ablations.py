@@ -29,6 +29,17 @@ from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT
 ABL_DIR = os.path.join(REPO_ROOT, "docs", "results", "ablations")
 OUT = os.path.join(REPO_ROOT, "docs", "results", "ablations.md")
 V2_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof-v2")   # recipe v2's out-of-fold predictions and MRI results
+# Candidate recipes measured on five folds (radz.oof --out-dir): each is an ablation row's recipe, so that row's two
+# fold models are its folds 1 and 3 (exported). name -> folder, that row, what it is, the command that made it.
+CANDIDATES = {
+    "v2": {"dir": V2_DIR, "row": "cnn-balanced-sep", "status": "not shipped",
+           "what": "CNN encoder, patient-weighted sampling, anchor separation",
+           "made_by": "`scripts/oof.sh` at commit 3b945b4, when v2 was the default (docs/results/oof-v2/)"},
+    "v3": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v3"), "row": "vit-mri128", "status": "candidate",
+           "what": "recipe v1 with the brain MRI at 128 px",
+           "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v3 -- --recipe v1 "
+                      "--mri-size 128` (docs/results/oof-v3/)"},
+}
 
 
 class Scores:
@@ -190,23 +201,25 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
                                             for d in docs])),
                       "minutes": ", ".join("n/a" if d["train_seconds"] is None else f"{d['train_seconds'] / 60:.0f}"
                                            for d in docs), "docs": docs}
-    v2_folds = [k for k in FOLDS if k in oof_folds(V2_DIR)]
-    if v2_folds:
-        v2, v2_plain = oof_cosines("v2", V2_DIR, v2_folds, labels)
-        mri = mri_results_top1(os.path.join(V2_DIR, "mri-test.fp32.json"))
-        rows["v2"] = {"label": "recipe v2 (not shipped: the `cnn-balanced-sep` row's fold models, exported)",
-                      "lever": "final choice",
-                      "s": v2, "alt": {"plain names": v2_plain}, "n": len(v2_folds), "mri": mri,
-                      "minutes": ", ".join(f"{load(os.path.join(V2_DIR, f'fold{k}.meta.json'))['total_s'] / 60:.0f}"
-                                           for k in v2_folds) + " (build and stage 1 reuse included)"}
+    for cand, c in CANDIDATES.items():
+        c_folds = [k for k in FOLDS if k in oof_folds(c["dir"])]
+        if not c_folds:
+            continue
+        sc, sc_plain = oof_cosines(cand, c["dir"], c_folds, labels)
+        mri_path = os.path.join(c["dir"], "mri-test.fp32.json")
+        rows[cand] = {"label": f"recipe {cand} ({c['status']}: the `{c['row']}` row's fold models, exported)",
+                      "lever": "final choice", "s": sc, "alt": {"plain names": sc_plain}, "n": len(c_folds),
+                      "mri": mri_results_top1(mri_path) if os.path.exists(mri_path) else None,
+                      "minutes": ", ".join(f"{load(os.path.join(c['dir'], f'fold{k}.meta.json'))['total_s'] / 60:.0f}"
+                                           for k in c_folds) + " (build and stage 1 reuse included)"}
     if len(rows) == 1:
         return []
     L = ["## Recipe levers (2 ablation folds)", "",
          f"Each row: `radz.ablate --row NAME` trains the recipe with the row's options on folds {FOLDS[0]} and "
          f"{FOLDS[1]} (the first two of the out-of-fold order, a rule fixed before any row ran), one model per fold "
          "trained on the other four, and scores the fold's images in PyTorch by **cosine** to the anchors (the VQA "
-         "row: by its yes/no logit). Recipe v1's and v2's rows are their committed out-of-fold predictions (ONNX "
-         "packages, `scripts/oof.sh`) on the same two folds, also by cosine. Each row is compared with its reference row on the same images (paired, "
+         "row: by its yes/no logit). The recipe rows (v1 and the candidates) are their committed out-of-fold "
+         "predictions (ONNX packages, `radz.oof`) on the same two folds, also by cosine. Each row is compared with its reference row on the same images (paired, "
          "patient-bootstrap 95% CI). A row was written before its figures existed and is kept whatever they say; "
          "no held-out label chose anything.", "",
          "| row | lever | folds | seen mean AUC, pooled (95% CI) | seen, per-fold average | vs reference row, paired "
@@ -247,12 +260,13 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
         d0 = r["docs"][0]
         L.append(f"- `{name}` ({d0['lever']}; reference row `{REFERENCE.get(name)}`): {d0['what']}. "
                  f"`radz.train {' '.join(ROWS[name][2])}`; made by `{d0['command']}`.")
-    if "v2" in rows:
-        L.append("- `v2` (the final choice; reference row `cnn-balanced-sep`, whose recipe it is: on folds 1 and 3 its "
-                 "packages were exported from that row's trained models, so the paired difference measures the ONNX "
-                 "export, not a lever): `radz.train` with no option (its defaults); made by `scripts/oof.sh` (and "
-                 "`scripts/train.sh` for fold 1, the shipped package). How it was chosen: see \"Choosing v2\" below.")
-    L += ["", "Brain MRI top-1: the largest of the four classes' scores; v1's and v2's are their fold 1 packages' "
+    for cand, c in CANDIDATES.items():
+        if cand in rows:
+            L.append(f"- `{cand}` ({c['status']}; reference row `{c['row']}`, whose recipe it is: on folds 1 and 3 its "
+                     "packages were exported from that row's trained models, so the paired difference measures the "
+                     f"ONNX export, not a lever): {c['what']}; made by {c['made_by']}. How it was chosen: see "
+                     f"\"Choosing {cand}\" below.")
+    L += ["", "Brain MRI top-1: the largest of the four classes' scores; a recipe's is its fold 1 package's "
           "(v1's is the shipped package), a row's the mean of its fold "
           "models'.", ""]
     return L
@@ -297,7 +311,7 @@ def goals_table(labels: dict, recipes: dict, seen: list[str], unseen: list[str])
             "int8 vs fp32: mean AUC difference seen / held-out, pooled"]
     L = ["## Issue #11's goals", "",
          "Out-of-fold, 5 patient folds, patient-bootstrap 95% CIs; each recipe's committed predictions "
-         "(docs/results/oof/ for v1, docs/results/oof-v2/ for v2).", "",
+         "(docs/results/oof/ for v1, docs/results/oof-vN/ for candidate vN).", "",
          "| measure | " + " | ".join(cols) + " | goal |", "|---|" + "---|" * (len(cols) + 1)]
     for i, w in enumerate(what):
         L.append(f"| {w} | " + " | ".join(c[i] for c in cols.values()) + f" | {goals[i]} |")
@@ -307,7 +321,8 @@ def goals_table(labels: dict, recipes: dict, seen: list[str], unseen: list[str])
 def render(data_dir: str) -> str:
     labels = nih_labels(data_dir)
     v1 = oof_rows(labels, OOF_DIR)
-    v2 = oof_rows(labels, V2_DIR) if oof_folds(V2_DIR) else None
+    cands = {name: oof_rows(labels, c["dir"]) for name, c in CANDIDATES.items() if oof_folds(c["dir"])}
+    v2 = cands.get("v2")
     folds, meta, dkam, one_axis, plain = v1   # the finding-specific table: the shipped recipe's
     ceil, ceil_docs = ceiling_row(labels)
     cnn, cnn_docs = ceiling_row(labels, "ceiling-cnn")
@@ -327,8 +342,10 @@ def render(data_dir: str) -> str:
          "No choice below was made with held-out labels: the rows are fixed recipes run once on all folds; "
          "held-out AUCs are reported for every row and used for nothing.", ""]
     recipes = {"**v1 (shipped)**": (OOF_DIR, v1, os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))}
-    if v2 is not None:
-        recipes["v2 (candidate, not shipped)"] = (V2_DIR, v2, os.path.join(V2_DIR, "mri-test.fp32.json"))
+    for name, r in cands.items():
+        mri_path = os.path.join(CANDIDATES[name]["dir"], "mri-test.fp32.json")
+        recipes[f"{name} ({CANDIDATES[name]['status']})"] = (CANDIDATES[name]["dir"], r,
+                                                             mri_path if os.path.exists(mri_path) else None)
     L += goals_table(labels, recipes, seen_main, unseen)
     L += ["## Rows", "",
           "| row | folds | seen mean AUC, pooled (95% CI) | seen, per-fold average | held-out mean AUC, pooled (95% CI) | "
@@ -344,12 +361,9 @@ def render(data_dir: str) -> str:
             u, ua = "n/a", "n/a"
         L.append(f"| {what} | {n_folds} | {fmt(sm)} ({ci(sci)}) | {fmt(s.fold_average(seen_main))} | {u} | {ua} | {how} |")
 
-    for tag, r, how in (("v1", v1, "`scripts/oof.sh`"), ("v2", v2, "`scripts/oof.sh` at commit 3b945b4, when v2 "
-                                                                 "was the default (docs/results/oof-v2/)")):
-        if r is None:
-            continue
+    for tag, r, how in [("v1", v1, "`scripts/oof.sh`")] + [(n, r, CANDIDATES[n]["made_by"]) for n, r in cands.items()]:
         f_, _, d_, o_, p_ = r
-        what = ("recipe v2, not shipped: CNN encoder, patient-weighted sampling, anchor separation" if tag == "v2"
+        what = (f"recipe {tag}, {CANDIDATES[tag]['status']}: {CANDIDATES[tag]['what']}" if tag in CANDIDATES
                 else "recipe v1, shipped: vision transformer encoder")
         row(d_, f"**DFAT + DKAM** ({what}; decoder features vs knowledge anchors)"
             + ("" if len(f_) == 5 else f" — **{len(f_)} of 5 folds done**"), how, len(f_))
@@ -447,6 +461,26 @@ def render(data_dir: str) -> str:
               "above has the rest. The gain seen on two folds did not hold on five, and v2's int8 variant agrees "
               "with its fp32 one on fewer chest X-ray top-1 findings (accuracy.md's measure: 0.768 against v1's "
               "0.994). v1 stays the shipped package; `radz.train --recipe v2` keeps v2 reproducible.", ""]
+    v3 = cands.get("v3")
+    if v3 is not None:
+        L += ["## Choosing v3", "",
+              "v3 is recipe v1 with the brain MRI read at 128 px instead of 64 (the `vit-mri128` row): the resolution "
+              "lever, fixed by the issue's prior (the MRI slices are 224 px; the model saw them at 64) before any of "
+              "its figures existed, on v1's transformer encoder (no BatchNorm, so two input sizes are sound). The chest "
+              "X-rays stay at 64 px and their recipe is v1's; what differs for them is only the shared training. The "
+              "rule, written before its first fold finished: v3 replaces v1 if, on all five folds, its seen mean AUC "
+              "is not below v1's (paired per finding on the same images) and its int8 variant stays within the goal. "
+              "Its brain MRI top-1 on the test split is reported as measured and may only veto the change (below "
+              "v1's: v1 stays), never argue for one; the held-out findings choose nothing.", ""]
+        common = sorted(set(v3[2].files) & set(dkam.files))
+        d, dci = subset(v3[2], common).gain_over(subset(dkam, common), seen_main)
+        if len(v3[0]) == 5:
+            L += [f"The 5-fold measurement: v3's seen mean AUC minus v1's on the same {len(common)} images, paired "
+                  f"per finding, **{d:+.3f}** (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}, patient bootstrap); the goal "
+                  "table above has the rest.", ""]
+        else:
+            L += [f"**{len(v3[0])} of 5 folds done** (folds {', '.join(map(str, v3[0]))}): no decision yet. So far, "
+                  f"paired on those {len(common)} images: {d:+.3f} (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}).", ""]
     return "\n".join(L)
 
 

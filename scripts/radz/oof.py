@@ -19,8 +19,9 @@ Another recipe (a candidate, measured before it may replace the shipped one): ra
 
     cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v3 -- --recipe v1 --mri-size 128
 
-Its packages are built under assets/models/oof-work/<out-dir name>/foldF/; accuracy.md (the shipped recipe's
-report) is left alone. A fold whose model an ablation row (radz.ablate) trained with the same config and
+Its packages are built under assets/models/oof-work/<out-dir name>/foldF/; fold 1's package (the one the
+candidate would ship) leaves its brain MRI test-split results in the folder too (mri-test.fp32.json,
+eval.fp32.json); accuracy.md (the shipped recipe's report) is left alone. A fold whose model an ablation row (radz.ablate) trained with the same config and
 seed is not trained again: its training folder (config, tokenizer, last checkpoint) is copied and the build
 only exports it; otherwise a finished stage 1 of the same stage 1 recipe (radz.ablate.stage1_key_of: another
 recipe's fold F differing only in stage 2 or vision encoder options) starts the training at stage 2.
@@ -214,6 +215,13 @@ def run_fold(fold: int, seed: int, data_dir: str, threads: int | None, do_commit
             "predict_s": round(time.time() - t1, 1), "total_s": round(time.time() - t0, 1),
             "finished": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()}
     meta["recipe_options"] = list(recipe)
+    results = pkg.rstrip("/") + "-results"
+    if fold == 1 and out_dir != os.path.abspath(OUT_DIR) and os.path.isdir(results):
+        # a candidate's fold 1 package is the one it would ship: keep its own brain MRI test-split results
+        for name, dst in (("fp32.mri-test.json", "mri-test.fp32.json"), ("fp32.eval.json", "eval.fp32.json")):
+            if os.path.exists(os.path.join(results, name)):
+                shutil.copyfile(os.path.join(results, name), os.path.join(out_dir, dst))
+                written.append(os.path.join(out_dir, dst))
     p = os.path.join(out_dir, f"fold{fold}.meta.json")
     with open(p + ".tmp", "w") as f:
         json.dump(meta, f, indent=1)
