@@ -35,7 +35,8 @@ CANDIDATES = {
     "v2": {"dir": V2_DIR, "row": "cnn-balanced-sep", "status": "not shipped",
            "what": "CNN encoder, patient-weighted sampling, anchor separation",
            "made_by": "`scripts/oof.sh` at commit 3b945b4, when v2 was the default (docs/results/oof-v2/)"},
-    "v3": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v3"), "row": "vit-mri128", "status": "candidate",
+    "v3": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v3"), "row": "vit-mri128",
+           "status": "stopped at the two-fold gate",
            "what": "recipe v1 with the brain MRI at 128 px",
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v3 -- --recipe v1 "
                       "--mri-size 128` (docs/results/oof-v3/)"},
@@ -173,9 +174,20 @@ def mri_top1(docs: list[dict]) -> float:
     return float(np.mean(acc))
 
 
-def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
+def paired_vs_reference(rows: dict, name: str, seen: list[str]):
+    """(row's seen mean AUC minus its reference row's, paired per finding on their common images, its 95% CI), or
+    None when the reference has no common image."""
+    from .ablate import REFERENCE
+    ref = REFERENCE.get(name)
+    common = sorted(set(rows[name]["s"].files) & set(rows[ref]["s"].files)) if ref in rows else []
+    if not common:
+        return None
+    return subset(rows[name]["s"], common).gain_over(subset(rows[ref]["s"], common), seen)
+
+
+def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> tuple[list[str], dict]:
     """docs/results/ablations.md's recipe-lever section: radz.ablate's rows beside the shipped recipe on the same
-    folds, each compared (paired) with its reference row."""
+    folds, each compared (paired) with its reference row. Returns the lines and the rows."""
     from .ablate import FOLDS, REFERENCE, ROWS
     base, base_plain = oof_cosines("v1", OOF_DIR, FOLDS, labels)
     rows = {"v1": {"label": "recipe v1 (shipped: DFAT + DKAM, vision transformer encoder)", "lever": "—",
@@ -213,7 +225,7 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
                       "minutes": ", ".join(f"{load(os.path.join(c['dir'], f'fold{k}.meta.json'))['total_s'] / 60:.0f}"
                                            for k in c_folds) + " (build and stage 1 reuse included)"}
     if len(rows) == 1:
-        return []
+        return [], rows
     L = ["## Recipe levers (2 ablation folds)", "",
          f"Each row: `radz.ablate --row NAME` trains the recipe with the row's options on folds {FOLDS[0]} and "
          f"{FOLDS[1]} (the first two of the out-of-fold order, a rule fixed before any row ran), one model per fold "
@@ -237,9 +249,8 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
         elif not common:
             d = f"n/a (`{ref}` not on the same images yet)"
         else:
-            mine, theirs = subset(s, common), subset(rows[ref]["s"], common)
-            dd, dci = mine.gain_over(theirs, seen)
-            folds = sorted(set(mine.fold.tolist()))
+            dd, dci = paired_vs_reference(rows, name, seen)
+            folds = sorted(set(subset(s, common).fold.tolist()))
             d = (f"{dd:+.3f} ({dci[0]:+.3f} to {dci[1]:+.3f}) vs `{ref}`"
                  + (f" on fold {folds[0]} only" if len(folds) == 1 else ""))
         g, gci = s.gain_over(one_axis_of(s), seen)
@@ -269,7 +280,7 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> list[str]:
     L += ["", "Brain MRI top-1: the largest of the four classes' scores; a recipe's is its fold 1 package's "
           "(v1's is the shipped package), a row's the mean of its fold "
           "models'.", ""]
-    return L
+    return L, rows
 
 
 def variant_scores(labels: dict, oof_dir: str, variant: str) -> Scores:
@@ -420,7 +431,8 @@ def render(data_dir: str) -> str:
                  "The interval includes zero: these 264 patients do not resolve the difference, though both the "
                  "pooled and the per-fold figures favour the CNN; on the seen findings alone (the held-out ones "
                  "chose nothing) the image encoder is the first lever worth a 5-fold run."), ""]
-    L += lever_rows(labels, seen_main, unseen)
+    lines, lrows = lever_rows(labels, seen_main, unseen)
+    L += lines
     from .ablate import FOLDS, ROWS
     run = {n for n in ROWS if any(os.path.exists(os.path.join(ABL_DIR, f"{n}.fold{k}.json")) for k in FOLDS)}
     waiting = [f"`{n}` ({ROWS[n][0]})" for n in ROWS if n not in run]
@@ -442,6 +454,22 @@ def render(data_dir: str) -> str:
           "CNN encoder with two input sizes, v2 reads the MRI at 64 px, and the lever's row is `vit-mri128` (recipe "
           "v1's transformer, no BatchNorm)" + ("" if "vit-mri128" in run else ", not run yet") + ". The package format, both builds and the quick package at "
           "128 px are unaffected (the quick build's encoder is the transformer).", ""]
+    if "vit-mri128" in lrows:
+        r, base = lrows["vit-mri128"], lrows["v1"]
+        d, dci = paired_vs_reference(lrows, "vit-mri128", seen_main)
+        L += [f"Resolution per modality, measured (`vit-mri128`, folds {FOLDS[0]} and {FOLDS[1]}): the brain MRI at "
+              f"128 px gave a brain MRI top-1 of {fmt(r['mri'])} against v1's {fmt(base['mri'])} (largest cosine), "
+              f"and the seen chest X-ray mean AUC moved by **{d:+.3f}** (paired, 95% CI {dci[0]:+.3f} to {dci[1]:+.3f}) "
+              "though the chest images, their size and their recipe are v1's: "
+              + ("the interval excludes zero, the lever fails the gate. " if dci[1] < 0 else
+                 "no gain on the seen findings. ")
+              + "A likely reason, not measured: the encoder's stem (three stride-2 convolutions) and its 8x8 grid "
+              "are shared, so a 128 px image's 16x16 stem output is averaged down to the grid (the added detail is "
+              "pooled away) while the stem now serves two scales. Candidate v3 (this row's recipe on five folds; its rule, "
+              "written before it started: the five-fold seen mean AUC not below v1's) was started before the row's figures existed, to use "
+              "the machine while they were computed, and stopped when they failed the gate; none of its folds "
+              "finished, so none is reported. A modality-specific stem for larger inputs is the next resolution "
+              "lever (not built).", ""]
     L += ["## Choosing v2, and why it is not shipped", "",
           "The rule (the issue's: levers are chosen on the seen findings only): a lever joins the recipe when, on the "
           "**seen** findings of the two ablation folds, it does not lower the seen mean AUC against its reference row "
