@@ -73,6 +73,11 @@ ROWS = {
     "cnn-ncls1": ("special tokens",
                   "the cnn row with 1 <ImgCls>/<TxtCls> token instead of 4",
                   ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--n-cls", "1"]),
+    "cnn-nolocal": ("loss and sampling",
+                    "the cnn row without the local alignment term (weight 0: the global and category-guided terms "
+                    "only, as the cnn-clip row has), to tell whether that term or the decoder is what the dual "
+                    "encoder's lead over the cnn row comes from",
+                    ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--w-local", "0"]),
     "v1-wordnet": ("text knowledge",
                    "recipe v1 (shipped) plus WordNet glosses in the stage 1 corpus (radz.glosses: every noun synset "
                    "under 'physical condition' and of noun.body, 3,742 glosses; those naming a held-out finding left "
@@ -81,7 +86,7 @@ ROWS = {
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
-REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "vit-mri128": "v1", "cnn-ncls1": "cnn",
+REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "vit-mri128": "v1", "cnn-ncls1": "cnn", "cnn-nolocal": "cnn",
              "v2": "cnn-balanced-sep", "v3": "vit-mri128", "v1-wordnet": "v1"}
 
 

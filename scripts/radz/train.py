@@ -684,7 +684,7 @@ def make_config(args) -> TrainConfig:
     if args.train_folds is not None:
         cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
     for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch", "w_sep",
-                 "sep_margin", "cxr_sampling", "objective", "lm_glosses"):
+                 "sep_margin", "cxr_sampling", "objective", "lm_glosses", "w_local"):
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
@@ -729,6 +729,8 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--grid", type=int, default=None, help="image token grid side (P = grid^2; cnn: 4 or 8; v1: 8, v2: 4)")
     ap.add_argument("--w-sep", type=float, default=None, help="weight of the anchor separation term (v1: 0, v2: 1)")
     ap.add_argument("--sep-margin", type=float, default=None)
+    ap.add_argument("--w-local", type=float, default=None,
+                    help="weight of the local (image position vs report) alignment term (default 0.5; 0 drops it)")
     ap.add_argument("--lm-glosses", default=None, choices=["", "wordnet"],
                     help="text knowledge: WordNet glosses (Debian wordnet-base) in the stage 1 corpus (default none)")
     ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"], help="v1: all, v2: patient")
