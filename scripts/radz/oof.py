@@ -61,13 +61,17 @@ def fold_argv(fold: int, seed: int, recipe: list[str]) -> list[str]:
     return ["--seed", str(seed), "--train-folds", ",".join(str(k) for k in range(5) if k != fold), *recipe]
 
 
+class _RecipeParser(argparse.ArgumentParser):
+    def error(self, message):       # one line naming the options, not radz.train's whole usage
+        raise SystemExit(f"recipe options {' '.join(self.recipe)!r}: not radz.train options ({message}; see "
+                         "python3 -m radz.train --help)")
+
+
 def fold_config(fold: int, seed: int, recipe: list[str] = ()) -> dict:
-    ap = argparse.ArgumentParser()
+    ap = _RecipeParser()
+    ap.recipe = list(recipe)
     train_mod.add_args(ap)
-    try:
-        args = ap.parse_args(fold_argv(fold, seed, list(recipe)))
-    except SystemExit:
-        raise SystemExit(f"recipe options {' '.join(recipe)!r}: not radz.train options (see python3 -m radz.train --help)")
+    args = ap.parse_args(fold_argv(fold, seed, list(recipe)))
     return json.loads(json.dumps(asdict(train_mod.make_config(args))))
 
 
