@@ -476,9 +476,17 @@ def render(data_dir: str) -> str:
     from .ablate import FOLDS, ROWS
     run = {n for n in ROWS if any(os.path.exists(os.path.join(ABL_DIR, f"{n}.fold{k}.json")) for k in FOLDS)}
     waiting = [f"`{n}` ({ROWS[n][0]})" for n in ROWS if n not in run]
-    L += ["## Not measured yet", ""]
+    L += ["## Each kind of lever: what was measured, what was not", ""]
     if waiting:
         L += ["Rows defined in `radz.ablate` and not run yet: " + ", ".join(waiting) + ".", ""]
+    if "v1-wordnet" in lrows:
+        d, dci = paired_vs_reference(lrows, "v1-wordnet", seen_main)
+        g = lambda n: lrows[n]["s"].gain_over(one_axis_of(lrows[n]["s"]), seen_main)[0]
+        L += [f"Text knowledge, measured (`v1-wordnet`, folds {FOLDS[0]} and {FOLDS[1]}): seen mean AUC {d:+.3f} "
+              f"against v1 (paired, 95% CI {dci[0]:+.3f} to {dci[1]:+.3f}), own anchor vs one-axis {g('v1-wordnet'):+.3f} "
+              f"(v1 {g('v1'):+.3f}): " + ("no gain on the seen findings, so the glosses do not join the recipe."
+                                          if d < 0 or g("v1-wordnet") <= g("v1") else
+                                          "a gain on the seen findings by the rule below."), ""]
     L += ["Text knowledge: the WordNet-gloss row (`v1-wordnet`) is the lever built (radz.glosses, `--lm-glosses "
           "wordnet`); GloVe-initialised token embeddings (GloVe has vectors for words, the tokenizer byte-level BPE "
           "pieces: a mapping not built) and descriptions rewritten in image terms were not built.", "",
