@@ -211,6 +211,7 @@ def run_fold(fold: int, seed: int, data_dir: str, threads: int | None, do_commit
             "weights_sha256": manifest["recipe"]["weights_sha256"], "recipe_command": manifest["recipe"]["command"],
             "seed": manifest["recipe"]["seed"], "train_folds": manifest["recipe"]["config"]["train_folds"],
             "threads": manifest["recipe"]["config"]["threads"],
+            "recipe_options": list(recipe),
             "held_out": held_out, "variants": list(manifest["variants"]),
             "package_bytes": {v: sum(f["size"] for f in manifest["files"]
                                      if f["path"] in (e["vision"], e["decoder"], e["embeddings"], e["anchors"],
@@ -218,7 +219,6 @@ def run_fold(fold: int, seed: int, data_dir: str, threads: int | None, do_commit
                               for v, e in manifest["variants"].items()},
             "predict_s": round(time.time() - t1, 1), "total_s": round(time.time() - t0, 1),
             "finished": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()}
-    meta["recipe_options"] = list(recipe)
     results = pkg.rstrip("/") + "-results"
     if fold == 1 and out_dir != os.path.abspath(OUT_DIR) and os.path.isdir(results):
         # a candidate's fold 1 package is the one it would ship: keep its own brain MRI test-split results
