@@ -99,11 +99,31 @@ def test_patient_sampling_weights_patients_not_images():
         assert "cxr_sampling" in str(e)
 
 
+def test_stage2_decoder_full_trains_the_blocks_lora_only_the_adapters():
+    sp = special_ids(2, MODS)
+    names = {}
+    for how in ("lora", "full"):
+        model = RadZ(small_config(vocab_size=max(64, max(sp.modality.values()) + 1)))
+        names[how] = {n for n, _ in train.set_stage2_trainable(model, sp, torch.Generator().manual_seed(0), how)}
+    blocks = {n for n in names["full"] if n.startswith("decoder.blocks.") and ".lora_" not in n}
+    assert blocks and not blocks & names["lora"], "full: the decoder blocks learn; lora: they do not"
+    assert "decoder.pos" in names["full"] and "decoder.pos" not in names["lora"]
+    assert names["lora"] < names["full"], "full trains everything lora trains, and more"
+    assert all(n.startswith("decoder.") for n in names["full"] - names["lora"])
+    try:
+        train.set_stage2_trainable(RadZ(small_config()), sp, torch.Generator().manual_seed(0), "half")
+    except SystemExit as e:
+        assert "stage2_decoder" in str(e) and "half" in str(e)
+    else:
+        raise AssertionError("an unknown stage2_decoder is refused")
+
+
 def test_stage1_key_ignores_stage2_and_encoder_options_only():
     a = ["--seed", "0", "--train-folds", "0,2,3,4", "--threads", "1", "--data", "x", "--out", "y", "--resume"]
     k = ablate.stage1_key(a)
     assert ablate.stage1_key(a + ["--vision-arch", "cnn", "--grid", "4", "--w-sep", "1", "--objective", "vqa",
-                                  "--cxr-sampling", "patient", "--mri-match-cxr", "--mri-size", "128"]) == k
+                                  "--cxr-sampling", "patient", "--mri-match-cxr", "--mri-size", "128", "--w-local", "0",
+                                  "--stage2-decoder", "full"]) == k
     assert ablate.stage1_key(a + ["--n-cls", "1"]) != k
     assert ablate.stage1_key([x if x != "0,2,3,4" else "0,1,2,4" for x in a]) != k
     assert ablate.stage1_key(a + ["--lm-epochs", "3"]) != k

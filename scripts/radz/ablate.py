@@ -78,6 +78,11 @@ ROWS = {
                     "only, as the cnn-clip row has), to tell whether that term or the decoder is what the dual "
                     "encoder's lead over the cnn row comes from",
                     ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--w-local", "0"]),
+    "cnn-fulldec": ("decoder training",
+                    "the cnn row with every decoder weight learning in stage 2 (blocks, norms, positions; token rows "
+                    "as before) instead of the LoRA adapters only, to tell whether the frozen language model is what "
+                    "the dual encoder's fully trained text encoder has over the cnn row",
+                    ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--stage2-decoder", "full"]),
     "v1-wordnet": ("text knowledge",
                    "recipe v1 (shipped) plus WordNet glosses in the stage 1 corpus (radz.glosses: every noun synset "
                    "under 'physical condition' and of noun.body, 3,742 glosses; those naming a held-out finding left "
@@ -86,7 +91,7 @@ ROWS = {
 }
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
-REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "vit-mri128": "v1", "cnn-ncls1": "cnn", "cnn-nolocal": "cnn",
+REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "vit-mri128": "v1", "cnn-ncls1": "cnn", "cnn-nolocal": "cnn", "cnn-fulldec": "cnn",
              "v2": "cnn-balanced-sep", "v3": "vit-mri128", "v1-wordnet": "v1"}
 
 
@@ -100,7 +105,7 @@ def log(msg: str) -> None:
 # sorted parameter-name order: every decoder.* before vision.*). Two rows equal in every other key have
 # the same stage 1, bit for bit.
 STAGE2_KEYS = {"align_epochs", "align_batch", "align_lr", "mri_per_epoch", "mri_match_cxr", "dkam_desc_per_step",
-               "anchor_every", "w_local", "w_cg", "w_sep", "sep_margin", "cxr_sampling", "objective",
+               "anchor_every", "w_local", "stage2_decoder", "w_cg", "w_sep", "sep_margin", "cxr_sampling", "objective",
                "input_sizes"}
 VISION_KEYS = {"vision_arch", "grid", "cnn_widths", "vision_width", "vision_layers", "vision_heads", "stem_channels"}
 

@@ -68,6 +68,8 @@ class TrainConfig:
     w_sep: float = 0.0              # anchor separation: penalise cosine between two findings' anchors above sep_margin
     sep_margin: float = 0.2
     objective: str = "dfat"         # stage 2: "dfat" (alignment, the recipe); ablation baselines "vqa" (radz.vqa), "clip" (radz.clip)
+    stage2_decoder: str = "lora"    # what of the decoder learns in stage 2: "lora" (adapters, heads, special-token rows)
+                                    # or "full" (also every block, norm and position weight; token rows as for lora)
     cxr_sampling: str = "all"       # "all": every chest image once per epoch; "patient": as many draws, weighted 1/(images of the patient)
     threads: int = 2
     input_sizes: dict = field(default_factory=dict)   # modality -> side of its vision input (absent: 64); the
@@ -341,7 +343,12 @@ def augment(x: torch.Tensor, gen: torch.Generator, shift: int | None = None) -> 
     return torch.clamp(out * gain + bias, 0.0, 1.0)
 
 
-def set_stage2_trainable(model: RadZ, sp, gen: torch.Generator) -> list:
+def set_stage2_trainable(model: RadZ, sp, gen: torch.Generator, decoder: str = "lora") -> list:
+    """Freezes the model but what stage 2 trains: the vision encoder, the decoder's LoRA adapters (built here),
+    the feature heads, the loss scales and the special tokens' embedding rows; decoder "full" also every other
+    decoder weight (blocks, norms, positions) but the token embedding rows of ordinary tokens."""
+    if decoder not in ("lora", "full"):
+        raise SystemExit(f"config stage2_decoder: expected lora or full, found {decoder!r}")
     mc = model.cfg
     for p in model.parameters():
         p.requires_grad_(False)
@@ -351,7 +358,8 @@ def set_stage2_trainable(model: RadZ, sp, gen: torch.Generator) -> list:
     trainable = []
     for n, p in model.named_parameters():
         train = (n.startswith("vision.") or ".lora_" in n or n.startswith(("decoder.image_head", "decoder.text_head",
-                 "decoder.anchor_head", "decoder.local_head")) or n in ("log_temp", "cg_scale", "cg_bias", "decoder.tok.weight"))
+                 "decoder.anchor_head", "decoder.local_head")) or n in ("log_temp", "cg_scale", "cg_bias", "decoder.tok.weight")
+                 or (decoder == "full" and n.startswith("decoder.")))
         p.requires_grad_(train)
         if train:
             trainable.append((n, p))
@@ -498,8 +506,8 @@ def train_align(model: RadZ, items: dict, images: dict, fs_by_mod: dict, tokc: T
                 ckpt_dir: str, start: dict | None) -> None:
     mc = model.cfg
     gen0 = torch.Generator().manual_seed(epoch_seed(cfg.seed, 2, 999))
-    trainable = set_stage2_trainable(model, sp, gen0)
-    decay = [p for n, p in trainable if p.dim() >= 2 and n != "decoder.tok.weight"]
+    trainable = set_stage2_trainable(model, sp, gen0, cfg.stage2_decoder)
+    decay = [p for n, p in trainable if p.dim() >= 2 and n not in ("decoder.tok.weight", "decoder.pos")]
     nodecay = [p for n, p in trainable if not (p.dim() >= 2 and n != "decoder.tok.weight")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": nodecay, "weight_decay": 0.0}],
                             lr=cfg.align_lr, betas=(0.9, 0.98))
@@ -684,7 +692,7 @@ def make_config(args) -> TrainConfig:
     if args.train_folds is not None:
         cfg.train_folds = [int(s) for s in args.train_folds.split(",") if s]
     for name in ("lm_epochs", "align_epochs", "lm_steps_per_epoch", "align_batch", "mri_per_epoch", "w_sep",
-                 "sep_margin", "cxr_sampling", "objective", "lm_glosses", "w_local"):
+                 "sep_margin", "cxr_sampling", "objective", "lm_glosses", "w_local", "stage2_decoder"):
         v = getattr(args, name)
         if v is not None:
             setattr(cfg, name, v)
@@ -731,6 +739,9 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--sep-margin", type=float, default=None)
     ap.add_argument("--w-local", type=float, default=None,
                     help="weight of the local (image position vs report) alignment term (default 0.5; 0 drops it)")
+    ap.add_argument("--stage2-decoder", default=None, choices=["lora", "full"],
+                    help="what of the decoder learns in stage 2: lora (default: adapters, heads, special-token rows) or "
+                         "full (also its blocks, norms and positions)")
     ap.add_argument("--lm-glosses", default=None, choices=["", "wordnet"],
                     help="text knowledge: WordNet glosses (Debian wordnet-base) in the stage 1 corpus (default none)")
     ap.add_argument("--cxr-sampling", default=None, choices=["all", "patient"], help="v1: all, v2: patient")
