@@ -221,7 +221,7 @@ def test_clip_dual_encoder_features_are_unit_vectors():
 
 def test_every_row_parses_and_names_its_reference():
     ap_rows = set(ablate.ROWS)
-    cands = {"v2", "v3"}   # candidate recipes: their row is the ablation row whose recipe they are
+    cands = {"v2", "v3", "v4"}   # candidate recipes: their row is the ablation row whose recipe they are
     assert set(ablate.REFERENCE) == ap_rows | cands, set(ablate.REFERENCE) ^ (ap_rows | cands)
     for name, (kind, what, opts) in ablate.ROWS.items():
         assert ablate.REFERENCE[name] in ap_rows | {"v1"} | cands
@@ -247,9 +247,13 @@ def test_candidates_are_their_rows_recipes():
     assert set(ablations.CANDIDATES) == {k for k in ablate.REFERENCE if k not in ablate.ROWS}
     for name, c in ablations.CANDIDATES.items():
         assert ablate.REFERENCE[name] == c["row"] and c["row"] in ablate.ROWS, name
-    v3 = oof.fold_config(1, 0, ["--recipe", "v1", "--mri-size", "128"])
-    row = oof.fold_config(1, 0, ablate.ROWS["vit-mri128"][2])
-    assert oof.same_recipe(row, v3)
+    run = {n: c["made_by"].split(" -- ")[1].split("`")[0].split() for n, c in ablations.CANDIDATES.items()
+           if " -- " in c["made_by"]}
+    assert {"v3", "v4"} <= set(run)
+    for name, opts in run.items():   # the radz.oof command it names trains its row's recipe
+        c = ablations.CANDIDATES[name]
+        assert oof.same_recipe(oof.fold_config(1, 0, ablate.ROWS[c["row"]][2]), oof.fold_config(1, 0, opts)), name
+    assert not oof.same_recipe(oof.fold_config(1, 0, run["v4"]), oof.fold_config(1, 0, ablate.ROWS["cnn"][2]))
 
 
 def test_cnn_with_two_input_sizes_is_refused():
