@@ -58,7 +58,7 @@ debs=(
     emscripten chromium
     clang libclang-rt-14-dev
     libgdcm-dev libgdcm-tools dcmtk python3-pydicom zlib1g-dev
-    wordnet-base
+    wordnet-base librsvg2-bin
 )
 missing=()
 for p in "${debs[@]}"; do
