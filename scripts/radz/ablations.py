@@ -342,7 +342,10 @@ CHOOSING_RULE = ("The rule, written before its first fold finished: {name} repla
                  "change (below v1's: v1 stays), never argue for one; the held-out findings choose nothing.")
 
 
-def choosing_section(name: str, intro: str, cand, dkam, seen: list[str]) -> list[str]:
+INT8_GOAL = 0.01   # issue #11: int8 vs fp32 mean AUC within 0.01
+
+
+def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen: list[str], labels: dict) -> list[str]:
     """'Choosing vN': the candidate, its rule, and its five-fold measurement against v1 (or how far it got)."""
     L = [f"## Choosing {name}", "", intro + " " + CHOOSING_RULE.format(name=name), ""]
     common = sorted(set(cand[2].files) & set(dkam.files))
@@ -351,6 +354,20 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str]) -> list
         L += [f"The 5-fold measurement: {name}'s seen mean AUC minus v1's on the same {len(common)} images, paired "
               f"per finding, **{d:+.3f}** (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}, patient bootstrap); the goal "
               "table above has the rest.", ""]
+        cdir = CANDIDATES[name]["dir"]
+        i8 = variant_scores(labels, cdir, "int8")
+        d8 = max(abs(i8.mean(seen) - cand[2].mean(seen)), abs(i8.mean(unseen) - cand[2].mean(unseen)))
+        mri_path = os.path.join(cdir, "mri-test.fp32.json")
+        mri = mri_results_top1(mri_path) if os.path.exists(mri_path) else None
+        mri_v1 = mri_results_top1(os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))
+        checks = [(d >= 0, f"seen mean AUC not below v1's ({d:+.3f})"),
+                  (d8 <= INT8_GOAL, f"int8 within {INT8_GOAL} of fp32 (largest mean difference {d8:.3f})"),
+                  (mri is not None and mri >= mri_v1,
+                   f"brain MRI top-1 not below v1's ({fmt(mri)} vs {fmt(mri_v1)}, the veto)")]
+        met = all(ok for ok, _ in checks)
+        L += [f"By the rule: " + "; ".join(("met: " if ok else "**not met**: ") + what for ok, what in checks) + ". "
+              + (f"**{name} replaces v1** as the shipped recipe." if met else f"**v1 stays**; {name} is not shipped."),
+              ""]
     else:
         L += [f"**{len(cand[0])} of 5 folds done** (folds {', '.join(map(str, cand[0]))}): no decision yet. So far, "
               f"paired on those {len(common)} images: {d:+.3f} (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}).", ""]
@@ -605,7 +622,7 @@ def render(data_dir: str) -> str:
               "0.994). v1 stays the shipped package; `radz.train --recipe v2` keeps v2 reproducible.", ""]
     for name, intro in CHOOSING.items():
         if cands.get(name) is not None:
-            L += choosing_section(name, intro, cands[name], dkam, seen_main)
+            L += choosing_section(name, intro, cands[name], dkam, seen_main, unseen, labels)
     return "\n".join(L)
 
 
