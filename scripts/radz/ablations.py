@@ -41,7 +41,7 @@ CANDIDATES = {
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v3 -- --recipe v1 "
                       "--mri-size 128` (docs/results/oof-v3/)"},
     "v4": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v4"), "row": "cnn-fulldec",
-           "status": "candidate, measured before it may replace v1",
+           "status": "not shipped yet",
            "what": "CNN encoder, every decoder weight learning in stage 2",
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v4 -- --recipe v1 "
                       "--vision-arch cnn --grid 4 --stage2-decoder full` (docs/results/oof-v4/)"},
