@@ -79,8 +79,8 @@ ROWS = {
                     "encoder's lead over the cnn row comes from",
                     ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--w-local", "0"]),
     "cnn-fulldec": ("decoder training",
-                    "the cnn row with every decoder weight learning in stage 2 (blocks, norms, positions; token rows "
-                    "as before) instead of the LoRA adapters only, to tell whether the frozen language model is what "
+                    "the cnn row with the decoder's blocks and norms learning in stage 2 (token rows as before, learned "
+                    "positions frozen) instead of the LoRA adapters only, to tell whether the frozen language model is what "
                     "the dual encoder's fully trained text encoder has over the cnn row",
                     ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--stage2-decoder", "full"]),
     "v1-wordnet": ("text knowledge",

@@ -42,7 +42,7 @@ CANDIDATES = {
                       "--mri-size 128` (docs/results/oof-v3/)"},
     "v4": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v4"), "row": "cnn-fulldec",
            "status": "not shipped yet",
-           "what": "CNN encoder, every decoder weight learning in stage 2",
+           "what": "CNN encoder, the decoder's blocks and norms learning in stage 2",
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v4 -- --recipe v1 "
                       "--vision-arch cnn --grid 4 --stage2-decoder full` (docs/results/oof-v4/)"},
 }
@@ -301,7 +301,8 @@ PAPER_CLAIMS = {
 # The rows that take the dual encoder's lead over the cnn row apart, one difference each.
 CLIP_LEAD_ROWS = {
     "cnn-nolocal": "no local alignment term, as the dual encoder",
-    "cnn-fulldec": "every decoder weight trained in stage 2, not only LoRA, as the dual encoder's text encoder is",
+    "cnn-fulldec": "the decoder's blocks and norms trained in stage 2, not only LoRA, as the dual encoder's text "
+                   "encoder is",
 }
 
 
@@ -330,8 +331,8 @@ CHOOSING = {
           "lever, fixed by the issue's prior (the MRI slices are 224 px; the model saw them at 64) before any of "
           "its figures existed, on v1's transformer encoder (no BatchNorm, so two input sizes are sound). The chest "
           "X-rays stay at 64 px and their recipe is v1's; what differs for them is only the shared training.",
-    "v4": "v4 is the `cnn-fulldec` row's recipe: the CNN encoder (4x4 grid) and every decoder weight learning in "
-          "stage 2, not only the LoRA adapters; all else v1's. It passed the two-fold gate on the seen findings "
+    "v4": "v4 is the `cnn-fulldec` row's recipe: the CNN encoder (4x4 grid) and the decoder's blocks and norms "
+          "learning in stage 2, not only the LoRA adapters (its learned positions stay frozen); all else v1's. It passed the two-fold gate on the seen findings "
           "(seen mean AUC above the `cnn` row's with the paired interval above zero, and the finding-specific gain "
           "moved from the `cnn` row's towards the goal); the held-out findings, lower on that row pooled, chose "
           "nothing. Its folds 1 and 3 are the row's models, exported; folds 0, 2 and 4 trained by `radz.oof`.",
