@@ -274,7 +274,13 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> tuple[list[s
         if "docs" not in r:
             continue
         d0 = r["docs"][0]
-        L.append(f"- `{name}` ({d0['lever']}; reference row `{REFERENCE.get(name)}`): {d0['what']}. "
+        for d in r["docs"]:
+            if d.get("train_options", ROWS[name][2]) != ROWS[name][2]:
+                raise SystemExit(f"docs/results/ablations/{name}.fold{d['fold']}.json: train_options "
+                                 f"{d['train_options']} but radz.ablate's row now has {ROWS[name][2]}")
+        # the row's text as radz.ablate defines it now (a description corrected after the run: cnn-fulldec's
+        # positions); its options are the ones the score files record
+        L.append(f"- `{name}` ({d0['lever']}; reference row `{REFERENCE.get(name)}`): {ROWS[name][1]}. "
                  f"`radz.train {' '.join(ROWS[name][2])}`; made by `{d0['command']}`.")
     for cand, c in CANDIDATES.items():
         if cand in rows:
