@@ -256,6 +256,13 @@ def test_candidates_are_their_rows_recipes():
     assert not oof.same_recipe(oof.fold_config(1, 0, run["v4"]), oof.fold_config(1, 0, ablate.ROWS["cnn"][2]))
 
 
+def test_same_options_compares_recipes_not_spellings():
+    from radz import ablations
+    assert ablations.same_options(["--vision-arch", "cnn", "--grid", "4"], ablate.ROWS["cnn"][2])
+    assert not ablations.same_options(["--vision-arch", "cnn", "--grid", "8"], ablate.ROWS["cnn"][2])
+    assert not ablations.same_options(ablate.ROWS["cnn"][2], ablate.ROWS["cnn-fulldec"][2])
+
+
 def test_cnn_with_two_input_sizes_is_refused():
     """BatchNorm statistics differ between input sizes (train.check_recipe): the CNN encoder takes one size."""
     cfg = train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2", "--mri-size", "128"]))

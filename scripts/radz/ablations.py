@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime
+import json
 import os
 import sys
 
@@ -275,7 +276,7 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> tuple[list[s
             continue
         d0 = r["docs"][0]
         for d in r["docs"]:
-            if d.get("train_options", ROWS[name][2]) != ROWS[name][2]:
+            if not same_options(d.get("train_options", ROWS[name][2]), ROWS[name][2]):
                 raise SystemExit(f"docs/results/ablations/{name}.fold{d['fold']}.json: train_options "
                                  f"{d['train_options']} but radz.ablate's row now has {ROWS[name][2]}")
         # the row's text as radz.ablate defines it now (a description corrected after the run: cnn-fulldec's
@@ -379,6 +380,15 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
         L += [f"**{len(cand[0])} of 5 folds done** (folds {', '.join(map(str, cand[0]))}): no decision yet. So far, "
               f"paired on those {len(common)} images: {d:+.3f} (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}).", ""]
     return L
+
+
+def same_options(a: list[str], b: list[str]) -> bool:
+    """Two radz.train option lists that make the same recipe (a row's recorded options may predate an option
+    that now spells out its default, as `--recipe v1`)."""
+    from .ablate import _args_of
+    from .train import make_config
+    cfg = lambda opts: json.loads(json.dumps(make_config(_args_of(["--out", "x"] + list(opts))).__dict__))
+    return cfg(a) == cfg(b)
 
 
 def paper_claims(rows: dict, seen: list[str], unseen: list[str]) -> list[str]:
