@@ -321,6 +321,23 @@ def test_graph_cases(fx: Fixture) -> None:
         if mode == "int4":
             ops = [nd.op_type for nd in onnx.load(str(dst)).graph.node]
             assert ops.count("MatMulNBits") == 3 and "Transpose" not in ops, ops
+    # keep_float: the Conv weights stay float32 (the Conv outputs bit-identical), the MatMul/Gemm ones as before
+    dst = fx.tmp / "cases.int8-noconv.onnx"
+    st = q.quantize_int8(src, dst, keep_float=("Conv",))
+    forms = {e["name"]: e["form"] for e in st["quantized"]}
+    skipped = {e["name"]: e["reason"] for e in st["skipped"]}
+    assert forms == {"Wt_T": "int8-axis1", "Ws": "int8-axis1", "Wg": "int8-axis0"}, forms
+    assert "keep_float" in skipped["Wbig_c"] and "keep_float" in skipped["Wc"], skipped
+    assert st["keep_float"] == ["Conv"] and st["conv_quantized_bytes"] == 0, st
+    out = fx.session.run(dst, feeds)
+    assert np.array_equal(out["conv2"], ref["conv2"]) and np.array_equal(out["conv1"], ref["conv1"])
+    assert min_cosine(out["gemm_out"], ref["gemm_out"]) >= 0.999
+    try:
+        q.quantize_int8(src, fx.tmp / "bad.onnx", keep_float=("Relu",))
+    except q.QuantizeError as e:
+        assert "keep_float" in str(e) and "Relu" in str(e), e
+    else:
+        raise AssertionError("keep_float Relu was accepted")
 
 
 def test_subgraph_reference(fx: Fixture) -> None:

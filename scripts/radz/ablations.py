@@ -363,8 +363,8 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
               f"per finding, **{d:+.3f}** (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}, patient bootstrap); the goal "
               "table above has the rest.", ""]
         cdir = CANDIDATES[name]["dir"]
-        i8 = variant_scores(labels, cdir, "int8")
-        d8 = max(abs(i8.mean(seen) - cand[2].mean(seen)), abs(i8.mean(unseen) - cand[2].mean(unseen)))
+        d8s, d8u, _ = int8_drift(labels, cdir, cand[2], seen, unseen)
+        d8 = max(abs(d8s), abs(d8u))
         mri_path = os.path.join(cdir, "mri-test.fp32.json")
         mri = mri_results_top1(mri_path) if os.path.exists(mri_path) else None
         mri_v1 = mri_results_top1(os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))
@@ -428,6 +428,14 @@ def variant_scores(labels: dict, oof_dir: str, variant: str) -> Scores:
     return Scores(variant, pool.files, {f: pool.logit[:, pool.col(f)] for f in NIH_FINDINGS}, labels)
 
 
+def int8_drift(labels: dict, oof_dir: str, fp32: Scores, seen: list[str], unseen: list[str]) -> tuple:
+    """(int8 minus fp32 mean AUC on the seen findings, the same on the held-out ones, the largest |difference| of
+    one finding's AUC), pooled over the folder's folds: the goal table's int8 row and the Choosing rule's check."""
+    i8 = variant_scores(labels, oof_dir, "int8")
+    worst = max(abs(i8.auc(f) - fp32.auc(f)) for f in seen + unseen)
+    return i8.mean(seen) - fp32.mean(seen), i8.mean(unseen) - fp32.mean(unseen), worst
+
+
 def goals_table(labels: dict, recipes: dict, seen: list[str], unseen: list[str]) -> list[str]:
     """Issue #11's goal table, one column per recipe (name -> (oof dir, oof_rows(...), MRI results file or None))."""
     cols = {}
@@ -438,10 +446,7 @@ def goals_table(labels: dict, recipes: dict, seen: list[str], unseen: list[str])
         um, uci = dkam.pooled(unseen)
         each = {f: dkam.auc(f) for f in unseen}
         pm = plain.mean(unseen)
-        i8 = variant_scores(labels, d, "int8")
-        d8 = i8.mean(seen) - dkam.mean(seen)
-        d8u = i8.mean(unseen) - dkam.mean(unseen)
-        worst = max(abs(i8.auc(f) - dkam.auc(f)) for f in seen + unseen)
+        d8, d8u, worst = int8_drift(labels, d, dkam, seen, unseen)
         mb = max(load(os.path.join(d, f"fold{k}.meta.json"))["package_bytes"]["int8"] for k in folds) / 1e6
         mri = mri_results_top1(mri_path) if mri_path else None
         part = "" if len(folds) == 5 else f" ({len(folds)} of 5 folds)"

@@ -13,8 +13,9 @@ MatMul input B, Gemm input B, or Conv input W. torch's export may feed a MatMul 
 Transpose(perm [1, 0]): when the initializer has no other consumer the Transpose is folded into
 a transposed initializer first. A weight shared by several nodes is quantized once when all its
 uses agree on the output-channel axis; otherwise, and for weights of other dtypes or ranks,
-below `min_elements`, also graph inputs/outputs, or used by other ops, it is left in float32 and
-listed in stats["skipped"] with the reason. Only the main graph is rewritten (not If/Loop bodies).
+below `min_elements`, also graph inputs/outputs, used by other ops, or used by an op named in
+`keep_float` (the caller's choice, e.g. ("Conv",)), it is left in float32 and listed in
+stats["skipped"] with the reason. Only the main graph is rewritten (not If/Loop bodies).
 
 int8 (all three ops): q = clip(rint(w / s), -127, 127) with a float32 scale per output channel,
 s = max|w| / 127 over the channel (1.0 for an all-zero channel), zero point int8 0, and
@@ -284,7 +285,10 @@ def _find_weights(gr: _Graph) -> List[_Weight]:
     return out
 
 
-def _skip_reason(gr: _Graph, w: _Weight, min_elements: int) -> Optional[str]:
+def _skip_reason(gr: _Graph, w: _Weight, min_elements: int, keep_float: Sequence[str] = ()) -> Optional[str]:
+    kept = sorted({n.op_type for n, _, _ in w.uses if n.op_type in keep_float})
+    if kept:
+        return f"a {'/'.join(kept)} weight, kept in float32 (keep_float)"
     if w.tensor.data_type != TensorProto.FLOAT:
         return f"dtype {TensorProto.DataType.Name(w.tensor.data_type)}, not FLOAT"
     if w.tensor.data_location == TensorProto.EXTERNAL:
@@ -383,7 +387,7 @@ def _value_ranks(model: onnx.ModelProto) -> Dict[str, int]:
     return ranks
 
 
-def _quantize(src, dst, mode: str, min_elements: int, block_size: int) -> dict:
+def _quantize(src, dst, mode: str, min_elements: int, block_size: int, keep_float: Sequence[str] = ()) -> dict:
     if not os.path.isfile(src):
         raise QuantizeError(f"{src}: file not found")
     try:
@@ -392,6 +396,9 @@ def _quantize(src, dst, mode: str, min_elements: int, block_size: int) -> dict:
         raise QuantizeError(f"{src}: not a readable ONNX model ({e})") from None
     if mode == "int4" and (block_size < 16 or block_size & (block_size - 1)):
         raise QuantizeError(f"block_size: expected a power of two >= 16, found {block_size}")
+    bad = sorted(set(keep_float) - set(WEIGHT_OPS))
+    if bad:
+        raise QuantizeError(f"keep_float: expected ops among {', '.join(WEIGHT_OPS)}, found {', '.join(bad)}")
     gr = _Graph(model.graph)
     _constants_to_initializers(gr, min_elements)
     folded = _fold_transposes(gr)
@@ -399,7 +406,7 @@ def _quantize(src, dst, mode: str, min_elements: int, block_size: int) -> dict:
 
     stats = {"mode": mode, "src": str(src), "dst": str(dst), "bytes_before": os.path.getsize(src),
              "block_size": block_size if mode == "int4" else None, "min_elements": min_elements,
-             "folded_transposes": folded, "matmul_gemm_weight_bytes": 0, "matmul_gemm_quantized_bytes": 0,
+             "keep_float": sorted(keep_float), "folded_transposes": folded, "matmul_gemm_weight_bytes": 0, "matmul_gemm_quantized_bytes": 0,
              "conv_weight_bytes": 0, "conv_quantized_bytes": 0, "quantized": [], "skipped": []}
     dq_nodes: List[onnx.NodeProto] = []
     uses_ms = False
@@ -407,7 +414,7 @@ def _quantize(src, dst, mode: str, min_elements: int, block_size: int) -> dict:
         group = "matmul_gemm" if w.is_matmul_gemm else "conv"
         if w.tensor.data_type == TensorProto.FLOAT:
             stats[f"{group}_weight_bytes"] += w.bytes_fp32
-        reason = _skip_reason(gr, w, min_elements)
+        reason = _skip_reason(gr, w, min_elements, keep_float)
         if reason is not None:
             stats["skipped"].append({"name": w.name, "ops": w.ops, "shape": w.shape, "reason": reason})
             continue
@@ -451,14 +458,16 @@ def _quantize(src, dst, mode: str, min_elements: int, block_size: int) -> dict:
     return stats
 
 
-def quantize_int8(src, dst, min_elements: int = 1024) -> dict:
-    """Weight-only int8 (DequantizeLinear, per output channel) of MatMul/Gemm/Conv weights."""
-    return _quantize(src, dst, "int8", min_elements, 0)
+def quantize_int8(src, dst, min_elements: int = 1024, keep_float: Sequence[str] = ()) -> dict:
+    """Weight-only int8 (DequantizeLinear, per output channel) of MatMul/Gemm/Conv weights; the
+    weights of the ops in keep_float (e.g. ("Conv",)) stay float32."""
+    return _quantize(src, dst, "int8", min_elements, 0, keep_float)
 
 
-def quantize_int4(src, dst, block_size: int = 32, min_elements: int = 1024) -> dict:
-    """MatMul weights as com.microsoft.MatMulNBits (4-bit blocks); Gemm/Conv weights as int8."""
-    return _quantize(src, dst, "int4", min_elements, block_size)
+def quantize_int4(src, dst, block_size: int = 32, min_elements: int = 1024, keep_float: Sequence[str] = ()) -> dict:
+    """MatMul weights as com.microsoft.MatMulNBits (4-bit blocks); Gemm/Conv weights as int8
+    (those of the ops in keep_float stay float32)."""
+    return _quantize(src, dst, "int4", min_elements, block_size, keep_float)
 
 
 def quantized_share(stats: Sequence[dict]) -> float:
@@ -511,12 +520,14 @@ def _main() -> int:
     ap.add_argument("dst")
     ap.add_argument("--min-elements", type=int, default=1024)
     ap.add_argument("--block-size", type=int, default=32)
+    ap.add_argument("--keep-float", default="", help="ops whose weights stay float32, comma-separated (e.g. Conv)")
     args = ap.parse_args()
+    keep = [x for x in args.keep_float.split(",") if x]
     try:
         if args.mode == "int8":
-            stats = quantize_int8(args.src, args.dst, args.min_elements)
+            stats = quantize_int8(args.src, args.dst, args.min_elements, keep)
         else:
-            stats = quantize_int4(args.src, args.dst, args.block_size, args.min_elements)
+            stats = quantize_int4(args.src, args.dst, args.block_size, args.min_elements, keep)
     except QuantizeError as e:
         print(f"quantize: {e}")
         return 1
