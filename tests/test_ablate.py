@@ -221,7 +221,7 @@ def test_clip_dual_encoder_features_are_unit_vectors():
 
 def test_every_row_parses_and_names_its_reference():
     ap_rows = set(ablate.ROWS)
-    cands = {"v2", "v3", "v4"}   # candidate recipes: their row is the ablation row whose recipe they are
+    cands = {"v2", "v3", "v4", "v4-first"}   # candidate recipes: their row is the ablation row whose recipe they are
     assert set(ablate.REFERENCE) == ap_rows | cands, set(ablate.REFERENCE) ^ (ap_rows | cands)
     for name, (kind, what, opts) in ablate.ROWS.items():
         assert ablate.REFERENCE[name] in ap_rows | {"v1"} | cands

@@ -92,7 +92,8 @@ ROWS = {
 
 # The row each row is compared with (paired, same images): the one it differs from by its lever.
 REFERENCE = {"cnn": "v1", "cnn-balanced-sep": "cnn", "cnn-vqa": "cnn", "cnn-clip": "cnn", "vit-mri128": "v1", "cnn-ncls1": "cnn", "cnn-nolocal": "cnn", "cnn-fulldec": "cnn",
-             "v2": "cnn-balanced-sep", "v3": "vit-mri128", "v4": "cnn-fulldec", "v1-wordnet": "v1"}
+             "v2": "cnn-balanced-sep", "v3": "vit-mri128", "v4": "cnn-fulldec", "v4-first": "cnn-fulldec",
+             "v1-wordnet": "v1"}
 
 
 
