@@ -47,13 +47,13 @@ need only new descriptions.
 - Decoder: {nl}-layer causal transformer (width {d}, {nh} heads, {ml} positions), byte-level BPE
   of {v} tokens; features pooled at {k} learned `<ImgCls>`/`<TxtCls>` tokens from layer {fl}
   (the exported decoder stops there), global features of width {e}.
-- Variants: fp32, int8 (weight-only, per channel), int4 (MatMulNBits, block 32).
+- Variants: fp32, int8 (weight-only, per channel), int4 (MatMulNBits, block 32); convolution
+  weights stay float32 in both.
 
 ## Training
 
 Stage 1: language-model pre-training on generated radiology-style reports and finding
-descriptions. Stage 2: alignment with the decoder frozen and LoRA (rank {lora}) on its
-attention and MLP: symmetric InfoNCE on global image/report features (multi-positive for equal
+descriptions. Stage 2: alignment with {stage2}: symmetric InfoNCE on global image/report features (multi-positive for equal
 label sets), a local-feature loss, and a category-guided loss towards the DKAM anchors{sep}.
 {sampling} Reports are generated from the image labels (the NIH reports are not public).
 
@@ -91,6 +91,13 @@ def vision_text(mc: dict) -> str:
         return (f"a plain CNN (stride-2 stem, four stages of two conv-BatchNorm-ReLU, widths "
                 f"{', '.join(map(str, w))}) to a {mc['grid']}x{mc['grid']} grid (block means for inputs above 64 px)")
     return f"conv stem to an {mc['grid']}x{mc['grid']} grid + {mc['vision_layers']}-layer transformer (width {mc['vision_width']})"
+
+
+def stage2_text(cfg, mc: dict) -> str:
+    if cfg.stage2_decoder == "full":
+        return (f"the decoder's blocks and norms learning (its learned positions frozen) and LoRA (rank "
+                f"{mc['lora_rank']}) on its attention and MLP")
+    return f"the decoder frozen and LoRA (rank {mc['lora_rank']}) on its attention and MLP"
 
 
 def sampling_text(cfg) -> str:
@@ -241,10 +248,10 @@ def build(args) -> int:
             name=name, description=description, vision=vision_text(mc), p=mc["grid"] ** 2,
             sep=(f"; an anchor-separation term (weight {cfg.w_sep:g}: two findings' anchors pay for a cosine above "
                  f"{cfg.sep_margin:g})" if cfg.w_sep > 0 else ""),
-            sampling=sampling_text(cfg),
+            sampling=sampling_text(cfg), stage2=stage2_text(cfg, mc),
             d=mc["hidden_size"], nl=mc["n_layers"], nh=mc["n_heads"], ml=mc["max_length"], v=mc["vocab_size"],
             k=mc["n_cls"], fl=mc["feature_layer"] if mc["feature_layer"] > 0 else max(1, mc["n_layers"] - 1),
-            e=mc["feature_dim"], lora=mc["lora_rank"], folds=", ".join(map(str, cfg.train_folds)),
+            e=mc["feature_dim"], folds=", ".join(map(str, cfg.train_folds)),
             held_out=", ".join(cfg.held_out) or "none",
             quick_note=("\n**This is a quick build** (tiny dimensions, a few steps, a data subset): it exercises the "
                         "whole pipeline and is not a usable model.\n" if cfg.quick else ""),
