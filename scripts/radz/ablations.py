@@ -368,8 +368,7 @@ V4_REMEASURE = ("v4 was measured twice. The first five folds (docs/results/oof-v
                 "row's models, folds 0, 2 and 4 trained by `radz.oof`) met the rule on the seen findings but not on "
                 "int8. Those models were not kept (training folders are not committed), and the package to ship must "
                 "be one that `radz.oof` and `scripts/train.sh` make from scratch, so every fold was trained again by "
-                "`radz.oof` (same recipe and seed; weights differ from the first run's where a fold's stage 1 had "
-                "been reused from another recipe) and exported with the quantizer's fix: the vision graph's "
+                "`radz.oof` (same recipe and seed) and exported with the quantizer's fix: the vision graph's "
                 "convolution weights stay float32 in the int8 variant, chosen on a label-free measure (the |int8 - "
                 "fp32| cosine drift on fold 1's images, `radz.int8_fidelity`), before the other folds were exported. "
                 "Since re-measuring is a second draw, v4 replaces v1 only if both measurements meet the rule's fp32 "
@@ -408,7 +407,14 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
             fr = oof_rows(labels, fdir)
             if len(fr[0]) != 5 or sorted(fr[2].files) != sorted(cand[2].files):
                 raise SystemExit(f"{fdir}: the first measurement needs the same five folds' images")
-            L += [V4_REMEASURE, ""]
+            same = [k for k in range(5) if load(os.path.join(fdir, f"fold{k}.meta.json"))["weights_sha256"]
+                    == load(os.path.join(cdir, f"fold{k}.meta.json"))["weights_sha256"]]
+            L += [V4_REMEASURE + " Trained weights (sha256 in each fold's meta.json): "
+                  + (f"folds {', '.join(map(str, same))} came out bit for bit as in the first measurement (there "
+                     "only the int8 and int4 predictions changed)" if same else "no fold came out as in the first "
+                     "measurement")
+                  + (f"; folds {', '.join(str(k) for k in range(5) if k not in same)} differ" if len(same) < 5 else "")
+                  + ".", ""]
             checks += fp32_checks(fr[2], fdir, "first measurement: ")
         met = all(ok for ok, _ in checks)
         L += [f"By the rule: " + "; ".join(("met: " if ok else "**not met**: ") + what for ok, what in checks) + ". "
