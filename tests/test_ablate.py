@@ -230,14 +230,25 @@ def test_every_row_parses_and_names_its_reference():
         assert cfg.objective in ("dfat", "vqa", "clip") and kind and what
 
 
-def test_v2_is_the_balanced_sep_row():
-    """Recipe v2 is what ablations.md says: the cnn-balanced-sep row; the defaults are v1 (shipped)."""
-    v2 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2"])))
-    row = asdict(train.make_config(ablate._args_of(["--out", "x"] + ablate.ROWS["cnn-balanced-sep"][2])))
+def test_recipes_are_their_rows():
+    """What ablations.md says: recipe v2 is the cnn-balanced-sep row; the default (shipped) is v4, the cnn-fulldec
+    row's recipe (threads aside: v4 trains with one); v1 is the field defaults (vision transformer)."""
+    cfg = lambda opts: asdict(train.make_config(ablate._args_of(["--out", "x"] + opts)))
+    v2, row = cfg(["--recipe", "v2"]), cfg(ablate.ROWS["cnn-balanced-sep"][2])
     assert v2 == row, sorted(k for k in v2 if v2[k] != row[k])
-    v1 = asdict(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1"])))
-    assert v1 == asdict(train.make_config(ablate._args_of(["--out", "x"])))
+    v1 = cfg(["--recipe", "v1"])
+    assert v1 == asdict(train.recipe_v1())
     assert v1["model"]["vision_arch"] == "vit" and v1["w_sep"] == 0 and v1["cxr_sampling"] == "all"
+    v4 = cfg([])
+    assert v4 == cfg(["--recipe", "v4"]) and v4["threads"] == 1 and v4["stage2_decoder"] == "full"
+    assert v4 == {**cfg(ablate.ROWS["cnn-fulldec"][2]), "threads": 1}
+    assert oof.same_recipe(oof.fold_config(1, 0, []), oof.fold_config(1, 0, ablate.ROWS["cnn-fulldec"][2]))
+    assert not oof.same_recipe(oof.fold_config(1, 0, []), oof.fold_config(1, 0, ["--recipe", "v1"]))
+    try:
+        cfg(["--quick", "--recipe", "v4"])
+        raise AssertionError("expected SystemExit")
+    except SystemExit as e:
+        assert "--quick has its own recipe" in str(e), str(e)
 
 
 def test_candidates_are_their_rows_recipes():
@@ -272,7 +283,7 @@ def test_cnn_with_two_input_sizes_is_refused():
     except SystemExit as e:
         assert "one input size" in str(e) and "[64, 128]" in str(e), str(e)
     train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v2"])))
-    train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--mri-size", "128"])))
+    train.check_recipe(train.make_config(ablate._args_of(["--out", "x", "--recipe", "v1", "--mri-size", "128"])))
 
 
 def test_config_drop_newer_keeps_every_changed_option():

@@ -428,10 +428,12 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
 
 def same_options(a: list[str], b: list[str]) -> bool:
     """Two radz.train option lists that make the same recipe (a row's recorded options may predate an option
-    that now spells out its default, as `--recipe v1`)."""
+    that now spells out its default, as `--recipe v1`). A list without --recipe is read as v1's: v1 was the default
+    until 2026-12-02, and every row names its recipe since (tests/test_ablate.py)."""
     from .ablate import _args_of
     from .train import make_config
-    cfg = lambda opts: json.loads(json.dumps(make_config(_args_of(["--out", "x"] + list(opts))).__dict__))
+    v1 = lambda opts: list(opts) if "--recipe" in opts else ["--recipe", "v1"] + list(opts)
+    cfg = lambda opts: json.loads(json.dumps(make_config(_args_of(["--out", "x"] + v1(opts))).__dict__))
     return cfg(a) == cfg(b)
 
 
