@@ -5,7 +5,7 @@ score each fold's images with the trained PyTorch model, committing every fold's
     cd scripts && /usr/bin/python3 -m radz.ablate --list
 
 A row is a fixed set of radz.train options (ROWS below), written before any of its figures existed, on top of
-recipe v1 (the one shipped before v2; `--recipe v1`: the rows were defined and measured when it was the default). For
+recipe v1 (shipped until 2026-12-02; `--recipe v1`: the rows were defined and measured when it was the default). For
 each ablation fold F (the first two folds of the out-of-fold order, 1 and 3: chosen by that rule, not by a
 figure) a model is trained on the other four folds exactly as radz.train does with those options, under
 build/ablate/<row>/foldF/ (resumable from the epoch checkpoints there), then, in PyTorch:
@@ -15,8 +15,7 @@ build/ablate/<row>/foldF/ (resumable from the epoch checkpoints there), then, in
     included (their descriptions never reached training);
   - the cosine of each brain MRI test-split image to the four MRI anchors (top-1 = largest cosine).
 The scores go to docs/results/ablations/<row>.foldF.json (a fold is done when its file exists) and are
-committed; radz.ablations reads them and puts each row beside the shipped recipe's predictions on the
-same folds. No held-out label is read here.
+committed; radz.ablations reads them and puts each row beside recipe v1's predictions on the same folds. No held-out label is read here.
 """
 from __future__ import annotations
 
@@ -48,7 +47,7 @@ DESC_ONLY_TEMPLATE = "Instruction: recognise this finding on a {modality}. Descr
 # name -> (lever kind, what it changes, radz.train options). Cumulative rows say so in their text.
 ROWS = {
     "cnn": ("image encoder",
-            "the vision encoder replaced by radz.ceiling's plain CNN (4x4 grid: 16 image tokens); all else as shipped",
+            "the vision encoder replaced by radz.ceiling's plain CNN (4x4 grid: 16 image tokens); all else v1's",
             ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4"]),
     "cnn-balanced-sep": ("loss and sampling",
                          "the cnn row plus: brain MRI drawn per epoch as many as the chest images (not 1,500), chest "
@@ -84,7 +83,7 @@ ROWS = {
                     "the dual encoder's fully trained text encoder has over the cnn row",
                     ["--recipe", "v1", "--vision-arch", "cnn", "--grid", "4", "--stage2-decoder", "full"]),
     "v1-wordnet": ("text knowledge",
-                   "recipe v1 (shipped) plus WordNet glosses in the stage 1 corpus (radz.glosses: every noun synset "
+                   "recipe v1 plus WordNet glosses in the stage 1 corpus (radz.glosses: every noun synset "
                    "under 'physical condition' and of noun.body, 3,742 glosses; those naming a held-out finding left "
                    "out, as for every training text)",
                    ["--recipe", "v1", "--lm-glosses", "wordnet"]),

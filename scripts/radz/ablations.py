@@ -3,8 +3,9 @@
     cd scripts && /usr/bin/python3 -m radz.ablations
 
 Rows, each read from files in the repository (nothing is trained here):
-- DKAM: the shipped recipe's (v1) 5-fold out-of-fold predictions (docs/results/oof/foldF.fp32.json, scripts/oof.sh),
-  and issue #11's candidate recipe v2's (not shipped; docs/results/oof-v2/);
+- DKAM: each recipe's 5-fold out-of-fold predictions: the shipped recipe's (v4 since 2026-12-02,
+  docs/results/oof/foldF.fp32.json, scripts/oof.sh), v1's (shipped until then, docs/results/oof-v1/) and the
+  other candidates' (docs/results/oof-vN/);
 - plain names: the same fold models, held-out findings scored with name-only anchors (foldF.plain-names.json);
 - one-axis score: every finding scored by minus the No finding logit of the same predictions;
 - supervised ceiling: radz.ceiling's per-fold logits (docs/results/ablations/ceiling.foldF.json).
@@ -24,12 +25,15 @@ import numpy as np
 
 from . import metrics
 from .package_results import mri_labels, nih_labels
-from .report import BOOT_SEED, MIN_POS_MEAN, N_BOOT, OOF_DIR, SHIPPED_RESULTS, Pool, ci, fmt, load
+from .report import BOOT_SEED, MIN_POS_MEAN, N_BOOT, OOF_DIR, Pool, ci, fmt, load
 from .train import DEFAULT_DATA, NIH_FINDINGS, REPO_ROOT
 
 ABL_DIR = os.path.join(REPO_ROOT, "docs", "results", "ablations")
 OUT = os.path.join(REPO_ROOT, "docs", "results", "ablations.md")
 V2_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof-v2")   # recipe v2's out-of-fold predictions and MRI results
+V1_DIR = os.path.join(REPO_ROOT, "docs", "results", "oof-v1")   # recipe v1's (shipped until 2026-12-02), with its
+V1_MRI = os.path.join(V1_DIR, "mri-test.fp32.json")             # shipped package's brain MRI test-split results
+SHIPPED = "v4"                                                   # the candidate that replaced v1 (its folder: OOF_DIR)
 # Candidate recipes measured on five folds (radz.oof --out-dir): each is an ablation row's recipe, so that row's two
 # fold models are its folds 1 and 3 (exported). name -> folder, that row, what it is, the command that made it.
 CANDIDATES = {
@@ -41,11 +45,12 @@ CANDIDATES = {
            "what": "recipe v1 with the brain MRI at 128 px",
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v3 -- --recipe v1 "
                       "--mri-size 128` (docs/results/oof-v3/)"},
-    "v4": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v4"), "row": "cnn-fulldec",
-           "status": "not shipped yet",
+    "v4": {"dir": OOF_DIR, "row": "cnn-fulldec",
+           "status": "shipped since 2026-12-02",
            "what": "CNN encoder, the decoder's blocks and norms learning in stage 2",
            "made_by": "`cd scripts && /usr/bin/python3 -m radz.oof --out-dir ../docs/results/oof-v4 -- --recipe v1 "
-                      "--vision-arch cnn --grid 4 --stage2-decoder full` (docs/results/oof-v4/)",
+                      "--vision-arch cnn --grid 4 --stage2-decoder full`, moved to docs/results/oof/ when v4 became "
+                      "the default (`scripts/oof.sh` makes the same)",
            "first": "v4-first", "retrained": True},
     "v4-first": {"dir": os.path.join(REPO_ROOT, "docs", "results", "oof-v4-first"), "row": "cnn-fulldec",
                  "status": "v4's first measurement",
@@ -202,10 +207,10 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> tuple[list[s
     """docs/results/ablations.md's recipe-lever section: radz.ablate's rows beside the shipped recipe on the same
     folds, each compared (paired) with its reference row. Returns the lines and the rows."""
     from .ablate import FOLDS, REFERENCE, ROWS
-    base, base_plain = oof_cosines("v1", OOF_DIR, FOLDS, labels)
-    rows = {"v1": {"label": "recipe v1 (shipped: DFAT + DKAM, vision transformer encoder)", "lever": "—",
+    base, base_plain = oof_cosines("v1", V1_DIR, FOLDS, labels)
+    rows = {"v1": {"label": "recipe v1 (shipped until 2026-12-02: DFAT + DKAM, vision transformer encoder)", "lever": "—",
                    "s": base, "alt": {"plain names": base_plain}, "n": len(FOLDS),
-                   "mri": mri_results_top1(os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json")),
+                   "mri": mri_results_top1(V1_MRI),
                    "minutes": "about 60 (build included)"}}
     for name in ROWS:
         docs = [load(os.path.join(ABL_DIR, f"{name}.fold{k}.json")) for k in FOLDS
@@ -301,7 +306,7 @@ def lever_rows(labels: dict, seen: list[str], unseen: list[str]) -> tuple[list[s
             L.append(f"- `{cand}` ({c['status']}; reference row `{c['row']}`, whose recipe it is: {how}): {c['what']}; "
                      f"made by {c['made_by']}. How it was chosen: see \"Choosing {cand.split('-')[0]}\" below.")
     L += ["", "Brain MRI top-1: the largest of the four classes' scores; a recipe's is its fold 1 package's "
-          "(v1's is the shipped package), a row's the mean of its fold "
+          "(v1's its shipped package's), a row's the mean of its fold "
           "models'.", ""]
     return L, rows
 
@@ -389,7 +394,7 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
         cdir = CANDIDATES[name]["dir"]
         d8s, d8u, _ = int8_drift(labels, cdir, cand[2], seen, unseen)
         d8 = max(abs(d8s), abs(d8u))
-        mri_v1 = mri_results_top1(os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))
+        mri_v1 = mri_results_top1(V1_MRI)
 
         def fp32_checks(scores, mdir, what):
             dd = subset(scores, common).gain_over(subset(dkam, common), seen)[0]
@@ -417,6 +422,8 @@ def choosing_section(name: str, intro: str, cand, dkam, seen: list[str], unseen:
                   + ".", ""]
             checks += fp32_checks(fr[2], fdir, "first measurement: ")
         met = all(ok for ok, _ in checks)
+        if met != (name == SHIPPED):
+            raise SystemExit(f"ablations.py: SHIPPED is {SHIPPED!r} but {name}'s rule is {'met' if met else 'not met'}")
         L += [f"By the rule: " + "; ".join(("met: " if ok else "**not met**: ") + what for ok, what in checks) + ". "
               + (f"**{name} replaces v1** as the shipped recipe." if met else f"**v1 stays**; {name} is not shipped."),
               ""]
@@ -580,10 +587,10 @@ def goals_not_met(name: str, r, mri_path: str | None, ceil, cnn, lrows: dict, se
 
 def render(data_dir: str) -> str:
     labels = nih_labels(data_dir)
-    v1 = oof_rows(labels, OOF_DIR)
+    v1 = oof_rows(labels, V1_DIR)
     cands = {name: oof_rows(labels, c["dir"]) for name, c in CANDIDATES.items() if oof_folds(c["dir"])}
     v2 = cands.get("v2")
-    folds, meta, dkam, one_axis, plain = v1   # the finding-specific table: the shipped recipe's
+    folds, meta, dkam, one_axis, plain = v1   # v1: the baseline of the Choosing sections and the finding table
     ceil, ceil_docs = ceiling_row(labels)
     cnn, cnn_docs = ceiling_row(labels, "ceiling-cnn")
     held_out = meta["held_out"]
@@ -601,10 +608,11 @@ def render(data_dir: str) -> str:
          "of the zero-shot rows).", "",
          "No choice below was made with held-out labels: the rows are fixed recipes run once on all folds; "
          "held-out AUCs are reported for every row and used for nothing.", ""]
-    recipes = {"**v1 (shipped)**": (OOF_DIR, v1, os.path.join(SHIPPED_RESULTS, "fp32.mri-test.json"))}
+    recipes = {"v1 (shipped until 2026-12-02)": (V1_DIR, v1, V1_MRI)}
     for name, r in cands.items():
         mri_path = os.path.join(CANDIDATES[name]["dir"], "mri-test.fp32.json")
-        recipes[f"{name} ({CANDIDATES[name]['status']})"] = (CANDIDATES[name]["dir"], r,
+        key = f"{name} ({CANDIDATES[name]['status']})"
+        recipes[f"**{key}**" if name == SHIPPED else key] = (CANDIDATES[name]["dir"], r,
                                                              mri_path if os.path.exists(mri_path) else None)
     L += goals_table(labels, recipes, seen_main, unseen)
     L += ["## Rows", "",
@@ -624,7 +632,7 @@ def render(data_dir: str) -> str:
     for tag, r, how in [("v1", v1, "`scripts/oof.sh`")] + [(n, r, CANDIDATES[n]["made_by"]) for n, r in cands.items()]:
         f_, _, d_, o_, p_ = r
         what = (f"recipe {tag}, {CANDIDATES[tag]['status']}: {CANDIDATES[tag]['what']}" if tag in CANDIDATES
-                else "recipe v1, shipped: vision transformer encoder")
+                else "recipe v1, shipped until 2026-12-02: vision transformer encoder")
         row(d_, f"**DFAT + DKAM** ({what}; decoder features vs knowledge anchors)"
             + ("" if len(f_) == 5 else f" — **{len(f_)} of 5 folds done**"), how, len(f_))
         row(p_, f"{tag}: DFAT + plain-name anchors for the held-out findings (seen rows identical)", how, len(f_))
@@ -635,12 +643,12 @@ def render(data_dir: str) -> str:
             "(an upper bound, not zero-shot; the held-out findings are *trained* here)", "`python3 -m radz.ceiling`",
             len(ceil_docs))
     if cnn is not None:
-        row(cnn, "supervised ceiling of v2: the plain 427k-parameter CNN body of v2's encoder + the same head "
+        row(cnn, "supervised ceiling of v2 and v4: the plain 427k-parameter CNN body of their encoder + the same head "
             "(upper bound, held-out findings trained)", "`python3 -m radz.ceiling --encoder cnn`", len(cnn_docs))
     L.append("")
     g, gci = dkam.gain_over(one_axis, seen_main)
     L += ["## Finding-specific structure", "",
-          "Recipe v1 (shipped): "
+          "Recipe v1 (shipped until 2026-12-02; the shipped v4's figures are in the goal table): "
           f"each seen finding's own anchor against the one-axis score on that finding, mean AUC gain over the "
           f"{len(seen_main)} seen findings: **{g:+.3f}** (95% CI {gci[0]:+.3f} to {gci[1]:+.3f}); the goal is >= +0.03.",
           ""]
@@ -658,7 +666,7 @@ def render(data_dir: str) -> str:
     if ceil is not None:
         c0 = ceil_docs[0]
         L += ["## Supervised ceiling: how it was made", "",
-              f"`{c0['command']}`: the shipped model's vision encoder architecture (fresh, seeded initialisation), mean "
+              f"`{c0['command']}`: recipe v1's vision encoder architecture (fresh, seeded initialisation), mean "
               "over its image tokens, LayerNorm, a linear layer to 14 logits; balanced binary cross-entropy "
               f"(positive weight neg/pos, capped at {c0['config']['max_pos_weight']}), AdamW lr {c0['config']['lr']} "
               f"with cosine decay, weight decay {c0['config']['weight_decay']}, {c0['config']['epochs']} epochs of "
@@ -672,7 +680,7 @@ def render(data_dir: str) -> str:
                             else cnn.mean(seen_main, i) - ceil.mean(seen_main, i))
         d_ci = metrics.group_bootstrap(ceil.patient, d, N_BOOT, BOOT_SEED) if ceil.files == cnn.files else (np.nan, np.nan)
         L += ["## What the supervised rows say", "",
-              f"Trained with every label, the shipped vision encoder reaches a seen mean AUC of {fmt(c_m)} pooled, "
+              f"Trained with every label, recipe v1's vision encoder reaches a seen mean AUC of {fmt(c_m)} pooled, "
               f"about what the zero-shot DKAM row reaches ({fmt(dkam.pooled(seen_main)[0])}); a plain CNN of similar "
               f"size reaches {fmt(k_m)} (difference {k_m - c_m:+.3f}, paired 95% CI {d_ci[0]:+.3f} to {d_ci[1]:+.3f}). "
               + ("The interval excludes zero: on the seen findings the encoder's architecture caps what this recipe "
@@ -748,7 +756,7 @@ def render(data_dir: str) -> str:
               f"per finding, **{d:+.3f}** (95% CI {dci[0]:+.3f} to {dci[1]:+.3f}, patient bootstrap); the goal table "
               "above has the rest. The gain seen on two folds did not hold on five, and v2's int8 variant agrees "
               "with its fp32 one on fewer chest X-ray top-1 findings (accuracy.md's measure: 0.768 against v1's "
-              "0.994). v1 stays the shipped package; `radz.train --recipe v2` keeps v2 reproducible.", ""]
+              "0.994). v1 stayed the shipped package; `radz.train --recipe v2` keeps v2 reproducible.", ""]
     for name, intro in CHOOSING.items():
         if cands.get(name) is not None:
             L += choosing_section(name, intro, cands[name], dkam, seen_main, unseen, labels)
