@@ -578,10 +578,13 @@ def goals_not_met(name: str, r, mri_path: str | None, ceil, cnn, lrows: dict, se
     L.append(line)
     d8s, d8u, worst = int8_drift(labels, oof_dir, dkam, seen, unseen)
     d8 = max(abs(d8s), abs(d8u))
-    mb = max(load(os.path.join(oof_dir, f"fold{k}.meta.json"))["package_bytes"]["int8"] for k in folds) / 1e6
+    pb = [load(os.path.join(oof_dir, f"fold{k}.meta.json"))["package_bytes"] for k in folds]
+    mb = max(b["int8"] for b in pb) / 1e6
+    ratio = max(b["int8"] / b["fp32"] for b in pb)
     L.append(f"- **int8 within 0.01 of fp32, package <= 10 MB: {'met' if d8 <= INT8_GOAL and mb <= 10 else 'not met'}** "
              f"(mean AUC difference seen {d8s:+.3f}, held-out {d8u:+.3f}, largest per finding {worst:.3f}; "
-             f"{mb:.2f} MB).")
+             f"{mb:.2f} MB, {ratio:.3f}x the fp32 variant: convolution weights stay float32, see "
+             "docs/model-package.md section 8; accuracy.md's older size target, <= 0.3x, is not met by that rule).")
     return L + [""]
 
 
