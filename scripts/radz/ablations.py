@@ -530,7 +530,7 @@ def goals_not_met(name: str, r, mri_path: str | None, ceil, cnn, lrows: dict, se
                   labels: dict, oof_dir: str) -> list[str]:
     """Each of issue #11's goals for the shipped recipe `name`: met or not, and the rows that show why (computed)."""
     folds, meta, dkam, one_axis, plain = r
-    L = [f"## The goals not met by the shipped recipe ({name}), and the rows that show why", ""]
+    L = [f"## Issue #11's goals for the shipped recipe ({name}): met or not, and the rows that show why", ""]
     sm, sci = dkam.pooled(seen)
     om = one_axis.mean(seen)
     line = (f"- **Seen mean AUC >= 0.66: {'met' if sm >= 0.66 else 'not met'}** ({fmt(sm)}, 95% CI {ci(sci)}). ")
